@@ -1,0 +1,3 @@
+export { buildHttp, type HttpOptions } from './server.js';
+export { HTTP_STATUS, type ErrorBody } from './errors.js';
+export { SESSION_COOKIE } from './auth.js';

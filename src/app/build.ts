@@ -1,0 +1,98 @@
+import { join } from 'node:path';
+import { sql } from 'kysely';
+import type { FastifyInstance } from 'fastify';
+import { AccountsService, MemorySigninThrottle } from '../accounts/index.js';
+import { buildHttp } from '../api/index.js';
+import type { Config } from '../config/index.js';
+import { MemoryEventBus, systemClock, type Clock, type EventBus } from '../kit/index.js';
+import { KyselyAccountsRepo, migrate, openStore, type Store } from '../store/index.js';
+import { PROJECT_ROOT, VERSION } from './version.js';
+
+export interface AppDeps {
+  clock?: Clock;
+  /** Pino options or false; the CLI passes its logger settings. */
+  logger?: boolean | object;
+  /** Serve the built web app (default: when web/dist exists). */
+  webRoot?: string | null;
+}
+
+export interface App {
+  config: Config;
+  store: Store;
+  bus: EventBus;
+  clock: Clock;
+  accounts: AccountsService;
+  http: FastifyInstance;
+  /** Creates the owner or a setup token on an empty database. */
+  bootstrap(): ReturnType<AccountsService['bootstrap']>;
+  listen(): Promise<string>;
+  close(): Promise<void>;
+}
+
+/**
+ * The composition root: opens storage (running migrations), builds every domain
+ * service with its repository, and the HTTP server. Nothing listens until listen().
+ */
+export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App> {
+  const clock = deps.clock ?? systemClock;
+  const store = openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
+  try {
+    await migrate(store);
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+  const bus = new MemoryEventBus();
+  const accounts = new AccountsService(
+    new KyselyAccountsRepo(store.db),
+    clock,
+    new MemorySigninThrottle(clock, config.signinWindowSeconds * 1000),
+    {
+      sessionIdleMs: config.sessionIdleMinutes * 60_000,
+      sessionMaxMs: config.sessionMaxHours * 3_600_000,
+      signinMaxFailures: config.signinMaxFailures,
+    },
+    bus,
+  );
+  const publicUrl = config.publicUrl ?? `http://localhost:${config.httpPort}`;
+  const cookieSecure = config.cookieSecure === 'auto' ? publicUrl.startsWith('https:') : config.cookieSecure === 'true';
+  const http = await buildHttp({
+    accounts,
+    bus,
+    version: VERSION,
+    bodyLimit: config.bodyLimitBytes,
+    cookieSecure,
+    sessionMaxSeconds: config.sessionMaxHours * 3600,
+    domainRoutes: [],
+    webRoot: deps.webRoot === null ? undefined : (deps.webRoot ?? join(PROJECT_ROOT, 'web', 'dist')),
+    logger: deps.logger ?? false,
+    health: async () => {
+      await sql`select 1`.execute(store.db);
+      return { database: 'ok' };
+    },
+  });
+  const purge = setInterval(() => void accounts.purgeExpiredSessions().catch(() => {}), 3_600_000);
+  purge.unref();
+
+  let closed = false;
+  return {
+    config,
+    store,
+    bus,
+    clock,
+    accounts,
+    http,
+    bootstrap: () =>
+      accounts.bootstrap({ adminEmail: config.adminEmail, adminPassword: config.adminPassword, tenantName: config.tenantName, defaultRegion: config.defaultRegion }),
+    async listen() {
+      return http.listen({ host: config.httpHost, port: config.httpPort });
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      clearInterval(purge);
+      await http.close();
+      await store.close();
+    },
+  };
+}

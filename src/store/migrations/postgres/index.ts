@@ -1,0 +1,8 @@
+import * as m001 from './001_accounts.js';
+import * as m002 from './002_crm.js';
+
+/** Ordered migrations; a name once released never changes. */
+export const migrations: Record<string, { up: string[] }> = {
+  '001_accounts': m001,
+  '002_crm': m002,
+};
