@@ -32,7 +32,12 @@ const FASTIFY_CODES: Record<string, [number, string, string]> = {
   FST_ERR_CTP_INVALID_TYPE: [400, 'BAD_CONTENT_TYPE', 'The content type header is malformed'],
 };
 
-export function installErrorHandling(app: FastifyInstance): void {
+/**
+ * Installs the error and not-found handlers. With `spa`, GET requests outside /api
+ * that match no route get the web app's index.html (client-side routes such as
+ * /contacts/123); unknown /api paths stay coded 404s.
+ */
+export function installErrorHandling(app: FastifyInstance, opts: { spa?: boolean } = {}): void {
   app.setErrorHandler((err: FastifyError, req, reply) => {
     if (isAppError(err)) {
       return reply.status(HTTP_STATUS[err.kind]).send(body(err.code, err.message, err.details));
@@ -53,5 +58,8 @@ export function installErrorHandling(app: FastifyInstance): void {
     req.log.error({ err }, 'unhandled error');
     return reply.status(500).send(body('INTERNAL', 'Something went wrong on the server'));
   });
-  app.setNotFoundHandler((req, reply) => reply.status(404).send(body('ROUTE_NOT_FOUND', `No route ${req.method} ${req.url.split('?')[0]}`)));
+  app.setNotFoundHandler((req, reply) => {
+    if (opts.spa && (req.method === 'GET' || req.method === 'HEAD') && !req.url.startsWith('/api')) return reply.sendFile('index.html');
+    return reply.status(404).send(body('ROUTE_NOT_FOUND', `No route ${req.method} ${req.url.split('?')[0]}`));
+  });
 }

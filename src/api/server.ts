@@ -35,8 +35,9 @@ export async function buildHttp(opts: HttpOptions): Promise<FastifyInstance> {
     bodyLimit: opts.bodyLimit,
     trustProxy: false,
   });
+  const spa = !!opts.webRoot && existsSync(join(opts.webRoot, 'index.html'));
   installValidation(app);
-  installErrorHandling(app);
+  installErrorHandling(app, { spa });
   await app.register(cookie);
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
   await app.register(swagger, {
@@ -69,13 +70,6 @@ export async function buildHttp(opts: HttpOptions): Promise<FastifyInstance> {
     { prefix: '/api/v1' },
   );
 
-  if (opts.webRoot && existsSync(join(opts.webRoot, 'index.html'))) {
-    await app.register(fastifyStatic, { root: opts.webRoot, wildcard: false, index: ['index.html'] });
-    // Client-side routes (e.g. /contacts/123) get the app; unknown /api paths stay 404.
-    app.setNotFoundHandler((req, reply) => {
-      if (req.method === 'GET' && !req.url.startsWith('/api')) return reply.sendFile('index.html');
-      return reply.status(404).send({ error: { code: 'ROUTE_NOT_FOUND', message: `No route ${req.method} ${req.url.split('?')[0]}` } });
-    });
-  }
+  if (spa) await app.register(fastifyStatic, { root: opts.webRoot!, wildcard: false, index: ['index.html'] });
   return app;
 }

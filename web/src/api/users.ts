@@ -1,0 +1,24 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { api } from './client';
+import { queryKeys } from './queryKeys';
+import type { UserRow } from './types';
+
+/** GET /api/v1/users (admins; other roles may get 403, callers degrade gracefully). */
+export function useUsers(enabled = true) {
+  return useQuery({
+    queryKey: queryKeys.users,
+    queryFn: ({ signal }) => api<{ items: UserRow[] }>('/users', { signal }),
+    enabled,
+    retry: false,
+    staleTime: 60_000,
+  });
+}
+
+export function useCreateUser() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (body: { email: string; name: string; role: string; password: string }) =>
+      api<unknown>('/users', { method: 'POST', body }),
+    onSuccess: () => qc.invalidateQueries({ queryKey: queryKeys.users }),
+  });
+}

@@ -1,0 +1,36 @@
+import { type ReactNode, useEffect, useState } from 'react';
+import { useQueryClient } from '@tanstack/react-query';
+import { LiveEventSocket, LiveEventsContext } from '../api/events';
+import { queryKeys } from '../api/queryKeys';
+import { toRecordType } from '../api/recordTypes';
+
+const RECORD_EVENTS = new Set(['record.created', 'record.updated', 'record.deleted']);
+
+/**
+ * Owns the one WebSocket to /api/v1/events while signed in. record.* events invalidate the
+ * record type's queries (lists, details, timelines) and quick search results.
+ */
+export function LiveEventsProvider({ children }: { children: ReactNode }) {
+  const qc = useQueryClient();
+  const [socket] = useState(() => new LiveEventSocket(() => void qc.invalidateQueries({ queryKey: queryKeys.me })));
+
+  useEffect(() => {
+    const unsubscribe = socket.subscribe((event) => {
+      if (!RECORD_EVENTS.has(event.type)) return;
+      const data = (event.data ?? {}) as { type?: unknown; id?: unknown };
+      const type = toRecordType(data.type);
+      if (!type) return;
+      // lists, details (a deleted record's page then shows "not found") and timelines of that type
+      void qc.invalidateQueries({ queryKey: queryKeys.records(type) });
+      // names and phones in quick search results may have changed
+      void qc.invalidateQueries({ queryKey: ['search'] });
+    });
+    socket.start();
+    return () => {
+      unsubscribe();
+      socket.stop();
+    };
+  }, [socket, qc]);
+
+  return <LiveEventsContext.Provider value={socket}>{children}</LiveEventsContext.Provider>;
+}
