@@ -5,7 +5,11 @@ import { AccountsService, MemorySigninThrottle } from '../accounts/index.js';
 import { buildHttp } from '../api/index.js';
 import type { Config } from '../config/index.js';
 import { MemoryEventBus, systemClock, type Clock, type EventBus } from '../kit/index.js';
-import { KyselyAccountsRepo, migrate, openStore, type Store } from '../store/index.js';
+import { KyselyAccountsRepo, KyselyCrmRepository, KyselyImportJobsRepo, migrate, openStore, type Store } from '../store/index.js';
+import { CrmService } from '../crm/index.js';
+import { ImportRunner } from '../crm/import/index.js';
+import { crmRoutes, importRoutes } from '../api/index.js';
+import { contactsExporter, importTarget } from './imports.js';
 import { PROJECT_ROOT, VERSION } from './version.js';
 
 export interface AppDeps {
@@ -22,6 +26,8 @@ export interface App {
   bus: EventBus;
   clock: Clock;
   accounts: AccountsService;
+  crm: CrmService;
+  imports: ImportRunner;
   http: FastifyInstance;
   /** Creates the owner or a setup token on an empty database. */
   bootstrap(): ReturnType<AccountsService['bootstrap']>;
@@ -43,8 +49,9 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
     throw e;
   }
   const bus = new MemoryEventBus();
+  const accountsRepo = new KyselyAccountsRepo(store.db);
   const accounts = new AccountsService(
-    new KyselyAccountsRepo(store.db),
+    accountsRepo,
     clock,
     new MemorySigninThrottle(clock, config.signinWindowSeconds * 1000),
     {
@@ -54,6 +61,17 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
     },
     bus,
   );
+  const crm = new CrmService({
+    repo: new KyselyCrmRepository(store.db),
+    events: bus,
+    clock,
+    // Owners and assignees must be users of the same tenant.
+    users: { exists: async (tenantId, userId) => !!(await accountsRepo.getUser(tenantId, userId)) },
+  });
+  const jobs = new KyselyImportJobsRepo(store.db);
+  // An import that was running when the process stopped will never finish: say so.
+  await jobs.markInterrupted(new Date(clock.now()).toISOString());
+  const imports = new ImportRunner(jobs, importTarget(crm, accounts), bus, clock);
   const publicUrl = config.publicUrl ?? `http://localhost:${config.httpPort}`;
   const cookieSecure = config.cookieSecure === 'auto' ? publicUrl.startsWith('https:') : config.cookieSecure === 'true';
   const http = await buildHttp({
@@ -63,7 +81,10 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
     bodyLimit: config.bodyLimitBytes,
     cookieSecure,
     sessionMaxSeconds: config.sessionMaxHours * 3600,
-    domainRoutes: [],
+    domainRoutes: [
+      crmRoutes(crm),
+      importRoutes({ runner: imports, jobs, limitBytes: config.importLimitBytes, exportContacts: contactsExporter(crm, accounts) }),
+    ],
     webRoot: deps.webRoot === null ? undefined : (deps.webRoot ?? join(PROJECT_ROOT, 'web', 'dist')),
     logger: deps.logger ?? false,
     health: async () => {
@@ -81,6 +102,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
     bus,
     clock,
     accounts,
+    crm,
+    imports,
     http,
     bootstrap: () =>
       accounts.bootstrap({ adminEmail: config.adminEmail, adminPassword: config.adminPassword, tenantName: config.tenantName, defaultRegion: config.defaultRegion }),

@@ -10,6 +10,36 @@ export const DEMO_USERS = [
   { email: 'bob@demo.test', name: 'Bob', role: 'agent' },
 ] as const;
 
+/**
+ * The demo's CRM records (shared/DEMO.md). The 马丁路 address carries its English
+ * rendering too, so typing "Mar" finds it as SPEC B3 describes, and "马丁" does as well.
+ */
+async function seedDemoCrm(app: App, tenantId: string, users: Record<string, string>): Promise<void> {
+  const ctx = { tenantId, userId: users['admin@demo.test'] ?? null, defaultRegion: DEMO_TENANT.defaultRegion };
+  if ((await app.crm.lookupByNumber(ctx, '+15550123')).length) return; // already there
+  const alice = users['alice@demo.test'] ?? null;
+  const marcom = await app.crm.create(ctx, 'company', { name: 'Marcom', website: 'https://marcom.example', address: '200 Market Street, San Francisco', phones: [{ label: 'work', number: '+1 555 0100' }] });
+  const margaret = await app.crm.create(ctx, 'contact', {
+    firstName: 'Margaret',
+    lastName: 'Chen',
+    title: 'Operations Manager',
+    phones: [
+      { label: 'work', number: '+1 555 0123' },
+      { label: 'mobile', number: '+1 555 0124' },
+    ],
+    emails: [{ label: 'work', address: 'margaret.chen@example.com' }],
+    address: '12 Harbor Road, Boston',
+    ownerId: alice,
+  });
+  await app.crm.create(ctx, 'contact', { firstName: 'Mark', lastName: 'Lee', phones: [{ label: 'mobile', number: '+1 555 0131' }], emails: [{ label: 'work', address: 'mark.lee@example.com' }], ownerId: alice });
+  await app.crm.create(ctx, 'contact', { firstName: 'Simon', lastName: 'Peter', companyId: marcom.id, title: 'Buyer', phones: [{ label: 'work', number: '+1 555 0142' }, { label: 'home', number: '+1 555 0143' }] });
+  await app.crm.create(ctx, 'contact', { firstName: '芳', lastName: '王', address: '马丁路 88号 (88 Martin Road)', phones: [{ label: 'mobile', number: '+86 138 0013 8000' }] });
+  await app.crm.create(ctx, 'lead', { firstName: 'Maria', lastName: 'Gomez', companyName: 'Gomez Catering', status: 'new', phones: [{ label: 'mobile', number: '+1 555 0155' }] });
+  await app.crm.create(ctx, 'deal', { name: 'Marcom annual support', stage: 'proposal', amount: 12000, currency: 'USD', companyId: marcom.id, ownerId: alice });
+  await app.crm.create(ctx, 'ticket', { subject: 'Invoice shows the wrong address', description: 'Margaret asked for the March invoice to be re-issued.', status: 'open', priority: 'normal', category: 'billing', contactId: margaret.id, assigneeId: alice });
+  await app.crm.create(ctx, 'task', { title: 'Call Margaret back about the invoice', dueAt: new Date(app.clock.now() + 86_400_000).toISOString(), assigneeId: alice, recordType: 'contact', recordId: margaret.id });
+}
+
 export interface DemoOutcome {
   tenantId: string;
   created: boolean;
@@ -40,6 +70,6 @@ export async function seedDemo(app: App, extra: Array<(app: App, tenantId: strin
     const user = await app.accounts.createUser(tenant.id, { ...u, password });
     ids[u.email] = user.id;
   }
-  for (const part of extra) await part(app, tenant.id, ids);
+  for (const part of [seedDemoCrm, ...extra]) await part(app, tenant.id, ids);
   return { tenantId: tenant.id, created, ...(generated ? { generatedPassword: generated } : {}), ...(given ? { password: given } : {}) };
 }

@@ -49,6 +49,9 @@ export function QuickSearch() {
       filterOption={false}
       notFoundContent={notFound}
       popupMatchSelectWidth={420}
+      // All hits are rendered (20 at most), so every row is there for the eye and for tests.
+      virtual={false}
+      listHeight={480}
       style={{ width: '100%' }}
     >
       <Input

@@ -9,7 +9,8 @@ export const up = [
   `CREATE TABLE deals (id TEXT PRIMARY KEY, name TEXT NOT NULL, stage TEXT NOT NULL, amount_minor BIGINT, currency TEXT NOT NULL,
     company_id TEXT, close_date TEXT, ${common})`,
   `CREATE TABLE deal_contacts (tenant_id TEXT NOT NULL, deal_id TEXT NOT NULL, contact_id TEXT NOT NULL, PRIMARY KEY (deal_id, contact_id))`,
-  `CREATE INDEX deal_contacts_contact ON deal_contacts(contact_id)`,
+  `CREATE INDEX deal_contacts_contact ON deal_contacts(tenant_id, contact_id)`,
+  `CREATE INDEX deal_contacts_deal ON deal_contacts(tenant_id, deal_id)`,
   `CREATE TABLE tickets (id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, subject TEXT NOT NULL, description TEXT, status TEXT NOT NULL,
     priority TEXT NOT NULL, category TEXT, contact_id TEXT, assignee_id TEXT, custom TEXT NOT NULL DEFAULT '{}',
     created_at TEXT NOT NULL, updated_at TEXT NOT NULL)`,
@@ -25,23 +26,26 @@ export const up = [
   `CREATE TABLE import_jobs (id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, user_id TEXT NOT NULL, status TEXT NOT NULL, file_name TEXT NOT NULL,
     total_rows INTEGER NOT NULL, processed_rows INTEGER NOT NULL, created_rows INTEGER NOT NULL, failed_rows INTEGER NOT NULL,
     errors TEXT NOT NULL DEFAULT '[]', created_at TEXT NOT NULL, finished_at TEXT)`,
-  // Lists are tenant-scoped and paged by id (ids sort by creation time).
+  // Lists are tenant-scoped and paged by id (ids sort by creation time). Every lookup index
+  // leads with tenant_id: queries always filter by tenant, and without planner statistics
+  // SQLite would otherwise pick a (tenant_id, …) index and scan the whole tenant.
   `CREATE INDEX companies_tenant ON companies(tenant_id, id)`,
   `CREATE INDEX contacts_tenant ON contacts(tenant_id, id)`,
-  `CREATE INDEX contacts_company ON contacts(company_id)`,
+  `CREATE INDEX contacts_company ON contacts(tenant_id, company_id)`,
   `CREATE INDEX leads_tenant ON leads(tenant_id, id)`,
   `CREATE INDEX deals_tenant ON deals(tenant_id, id)`,
   `CREATE INDEX tickets_tenant ON tickets(tenant_id, id)`,
-  `CREATE INDEX tickets_contact ON tickets(contact_id)`,
+  `CREATE INDEX tickets_contact ON tickets(tenant_id, contact_id)`,
   `CREATE INDEX tasks_tenant ON tasks(tenant_id, id)`,
-  `CREATE INDEX tasks_record ON tasks(record_id)`,
-  `CREATE INDEX notes_record ON notes(record_id, id)`,
-  `CREATE INDEX activities_record ON activities(record_id, id)`,
-  `CREATE INDEX phone_numbers_record ON phone_numbers(record_id)`,
+  `CREATE INDEX tasks_record ON tasks(tenant_id, record_id)`,
+  `CREATE INDEX notes_record ON notes(tenant_id, record_id, id)`,
+  `CREATE INDEX activities_record ON activities(tenant_id, record_id, id)`,
+  `CREATE INDEX phone_numbers_record ON phone_numbers(tenant_id, record_id, position)`,
   // Phone lookup on every call: exact E.164 within the tenant.
   `CREATE INDEX phone_numbers_e164 ON phone_numbers(tenant_id, e164)`,
-  // Quick search: prefix ranges over tokens within the tenant.
-  `CREATE INDEX search_tokens_token ON search_tokens(tenant_id, token)`,
-  `CREATE INDEX search_tokens_record ON search_tokens(record_id)`,
+  // Quick search: prefix ranges over tokens within the tenant. Covering (record_id,
+  // record_type, phone_id) so searches are index-only and stream in (token, record_id) order.
+  `CREATE INDEX search_tokens_token ON search_tokens(tenant_id, token, record_id, record_type, phone_id)`,
+  `CREATE INDEX search_tokens_record ON search_tokens(tenant_id, record_id, token)`,
   `CREATE INDEX import_jobs_tenant ON import_jobs(tenant_id, id)`,
 ];
