@@ -1,5 +1,5 @@
 import type { AccountsService } from '../accounts/index.js';
-import { validateInput, type CrmContext, type CrmService } from '../crm/index.js';
+import type { CrmContext, CrmService } from '../crm/index.js';
 import { contactCsvRow, csvLines, EXPORT_HEADER, UTF8_BOM, type ContactRowInput, type ImportTarget } from '../crm/import/index.js';
 import type { Actor } from '../accounts/index.js';
 
@@ -11,18 +11,8 @@ export function importTarget(crm: CrmService, accounts: AccountsService): Import
     defaultRegion: (await accounts.getTenant(tenantId)).defaultRegion,
   });
   return {
-    async validate(tenantId, input) {
-      validateInput('contact', input, 'create', (await accounts.getTenant(tenantId)).defaultRegion);
-    },
     async companies(tenantId, userId, names) {
-      const c = await ctx(tenantId, userId);
-      const out = new Map<string, string>();
-      for (const name of names) {
-        // Same name (ignoring case) is the same company; otherwise it is created.
-        const found = (await crm.list(c, 'company', { q: name }, { limit: 50 })).items.find((x) => x.name.toLowerCase() === name.toLowerCase());
-        out.set(name, found ? found.id : (await crm.create(c, 'company', { name })).id);
-      }
-      return out;
+      return crm.companiesByName(await ctx(tenantId, userId), names);
     },
     async insert(tenantId, userId, rows: readonly ContactRowInput[]) {
       return crm.createContactsBulk(await ctx(tenantId, userId), rows);

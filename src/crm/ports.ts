@@ -50,6 +50,8 @@ export interface CrmRepository {
   get<T extends RecordType>(tenantId: string, type: T, id: string): Promise<RecordMap[T] | null>;
   /** In the order of `ids`; missing ones are skipped. */
   getMany<T extends RecordType>(tenantId: string, type: T, ids: readonly string[]): Promise<RecordMap[T][]>;
+  /** Ids of the tenant's companies whose name is exactly one of `names` (first created wins). */
+  companyIdsByName(tenantId: string, names: readonly string[]): Promise<Map<string, string>>;
   /** The subset of `ids` that exist in the tenant. */
   existing(tenantId: string, type: RecordType, ids: readonly string[]): Promise<Set<string>>;
   /**

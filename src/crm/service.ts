@@ -308,6 +308,19 @@ export class CrmService {
   }
 
   /** Screen pop: every contact, lead or company owning this number (canonical key match). */
+  /**
+   * Company ids by exact name, creating the companies that do not exist yet (CSV
+   * import links contacts to companies by name).
+   */
+  async companiesByName(ctx: CrmContext, names: readonly string[]): Promise<Map<string, string>> {
+    this.checkContext(ctx);
+    const found = await this.repo.companyIdsByName(ctx.tenantId, names);
+    for (const name of names) {
+      if (!found.has(name)) found.set(name, (await this.create(ctx, 'company', { name })).id);
+    }
+    return found;
+  }
+
   async lookupByNumber(ctx: CrmContext, raw: unknown): Promise<LookupMatch[]> {
     this.checkContext(ctx);
     if (typeof raw !== 'string') throw invalid('INVALID_PHONE_NUMBER', 'number must be a string');

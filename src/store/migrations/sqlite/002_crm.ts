@@ -30,6 +30,8 @@ export const up = [
   // leads with tenant_id: queries always filter by tenant, and without planner statistics
   // SQLite would otherwise pick a (tenant_id, …) index and scan the whole tenant.
   `CREATE INDEX companies_tenant ON companies(tenant_id, id)`,
+  // CSV import links contacts to companies by name.
+  `CREATE INDEX companies_name ON companies(tenant_id, name)`,
   `CREATE INDEX contacts_tenant ON contacts(tenant_id, id)`,
   `CREATE INDEX contacts_company ON contacts(tenant_id, company_id)`,
   `CREATE INDEX leads_tenant ON leads(tenant_id, id)`,

@@ -244,6 +244,21 @@ export class KyselyCrmRepository implements CrmRepository {
     return ids.map((i) => byId.get(i)).filter((r): r is RecordMap[T] => r !== undefined);
   }
 
+  async companyIdsByName(tenantId: string, names: readonly string[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    for (const part of chunks([...new Set(names)], IN_CHUNK)) {
+      const rows = await this.db
+        .selectFrom('companies')
+        .select(['id', 'name'])
+        .where('tenant_id', '=', tenantId)
+        .where('name', 'in', part)
+        .orderBy('id')
+        .execute();
+      for (const r of rows) if (!out.has(r.name)) out.set(r.name, r.id);
+    }
+    return out;
+  }
+
   async existing(tenantId: string, type: RecordType, ids: readonly string[]): Promise<Set<string>> {
     const out = new Set<string>();
     for (const part of chunks([...new Set(ids)], IN_CHUNK)) {
