@@ -56,10 +56,11 @@ function readConfig(io: CliIo, overrides: Partial<Record<keyof Config, unknown>>
   }
 }
 
-async function serve(app: App, io: CliIo, t0: number): Promise<number> {
+async function serve(app: App, io: CliIo, t0: number, setupToken?: string): Promise<number> {
   const address = await app.listen();
   const base = app.config.publicUrl ?? address.replace('127.0.0.1', 'localhost').replace('[::1]', 'localhost').replace('0.0.0.0', 'localhost');
   io.out(`hotline ${VERSION} ready at ${base} in ${Date.now() - t0} ms (database: ${app.store.dialect} ${app.store.location})`);
+  if (setupToken) io.out(`No users yet. Open this one-time link to create the owner:\n  ${base}/setup?token=${setupToken}`);
   await (io.stopSignal ?? new Promise(() => {}));
   io.out('hotline: stopping');
   await app.close();
@@ -73,6 +74,7 @@ async function start(io: CliIo, demo: boolean, seedOnly: boolean): Promise<numbe
   const config = readConfig(io, demo && !env.HOTLINE_HTTP_HOST ? { httpHost: '127.0.0.1' } : {});
   if (!config) return 2;
   const app = await buildApp(config, { logger: config.logLevel === 'silent' ? false : { level: config.logLevel } });
+  let setupToken: string | undefined;
   try {
     if (demo) {
       const d = await seedDemo(app);
@@ -93,16 +95,13 @@ async function start(io: CliIo, demo: boolean, seedOnly: boolean): Promise<numbe
     } else {
       const b = await app.bootstrap();
       if (b.owner) io.out(`created the owner ${b.owner.email}`);
-      if (b.setupToken) {
-        const base = config.publicUrl ?? `http://localhost:${config.httpPort}`;
-        io.out(`No users yet. Open this one-time link to create the owner:\n  ${base}/setup?token=${b.setupToken}`);
-      }
+      setupToken = b.setupToken;
     }
   } catch (e) {
     await app.close();
     throw e;
   }
-  return serve(app, io, t0);
+  return serve(app, io, t0, setupToken);
 }
 
 async function migrateCmd(io: CliIo): Promise<number> {

@@ -407,7 +407,8 @@ export class CrmService {
     const out: Activity[] = [];
     const label = `${LABELS[type]} ${clip(titleOf(type, rec), 80)}`;
     const link = (targetType: RecordType, targetId: string | null, kind: ActivityKind, summary: string) => {
-      if (targetId) out.push(this.activity(ctx, targetType, targetId, kind, summary, { type, id: rec.id }, at));
+      // The title goes in data too, so clients can render the entry in the user's language.
+      if (targetId) out.push(this.activity(ctx, targetType, targetId, kind, summary, { type, id: rec.id, title: clip(titleOf(type, rec), 80) }, at));
     };
     const was = before as Record<string, unknown> | null;
     const changed = (k: string, v: unknown) => !was || was[k] !== v;

@@ -110,9 +110,9 @@ export const accountsRoutes =
       },
     );
 
-    // ---- users (supervisors read, admins write) ----
+    // ---- users (everyone in the tenant reads the directory: owners and assignees are shown by name; admins write) ----
 
-    app.get('/users', { config: { role: 'supervisor' }, schema: { tags: ['users'], response: { 200: Type.Object({ items: Type.Array(UserOut) }), ...errors } } }, async (req) => ({
+    app.get('/users', { schema: { tags: ['users'], response: { 200: Type.Object({ items: Type.Array(UserOut) }), ...errors } } }, async (req) => ({
       items: (await accounts.listUsers(req.actor.tenantId)).map(userOut),
     }));
 
@@ -126,7 +126,7 @@ export const accountsRoutes =
       },
     );
 
-    app.get<{ Params: IdParams }>('/users/:id', { config: { role: 'supervisor' }, schema: { tags: ['users'], params: IdParams, response: { 200: UserOut, ...errors } } }, async (req) =>
+    app.get<{ Params: IdParams }>('/users/:id', { schema: { tags: ['users'], params: IdParams, response: { 200: UserOut, ...errors } } }, async (req) =>
       userOut(await accounts.getUser(req.actor.tenantId, req.params.id)),
     );
 

@@ -28,7 +28,8 @@ export interface RequestOptions {
   query?: Query;
   /** JSON-serialised unless `rawBody` is used. */
   body?: unknown;
-  rawBody?: string;
+  /** Sent as is (e.g. a file's bytes), with `contentType` (default text/plain). */
+  rawBody?: string | ArrayBuffer | Blob;
   contentType?: string;
   signal?: AbortSignal;
 }
@@ -73,7 +74,7 @@ async function parseError(res: Response): Promise<ApiError> {
 
 export async function api<T>(path: string, options: RequestOptions = {}): Promise<T> {
   const headers: Record<string, string> = { Accept: 'application/json' };
-  let body: string | undefined;
+  let body: string | ArrayBuffer | Blob | undefined;
   if (options.rawBody !== undefined) {
     body = options.rawBody;
     headers['Content-Type'] = options.contentType ?? 'text/plain';

@@ -20,13 +20,23 @@ export const IMPORT_FIELDS = [
 ] as const;
 export const IGNORE = 'ignore';
 
+/** Encodings the server decodes besides UTF-8; '' (auto) sends none: a BOM decides, else UTF-8 is required. */
+export const IMPORT_ENCODINGS = ['', 'gb18030', 'big5', 'utf-16le'] as const;
+export type ImportEncoding = (typeof IMPORT_ENCODINGS)[number];
+
+/** The picked CSV file as bytes: the server decodes it (GB18030/Big5 Excel exports are not UTF-8). */
+export interface CsvFile {
+  name: string;
+  bytes: ArrayBuffer;
+}
+
 export function usePreviewImport() {
   return useMutation({
-    mutationFn: ({ text, fileName }: { text: string; fileName: string }) =>
+    mutationFn: ({ file, encoding }: { file: CsvFile; encoding: ImportEncoding }) =>
       api<ImportPreview>('/contacts/import/preview', {
         method: 'POST',
-        query: { fileName },
-        rawBody: text,
+        query: { fileName: file.name, encoding },
+        rawBody: file.bytes,
         contentType: 'text/csv',
       }),
   });
@@ -34,11 +44,11 @@ export function usePreviewImport() {
 
 export function useStartImport() {
   return useMutation({
-    mutationFn: ({ text, fileName, mapping }: { text: string; fileName: string; mapping: Record<string, string | null> }) =>
+    mutationFn: ({ file, encoding, mapping }: { file: CsvFile; encoding: ImportEncoding; mapping: Record<string, string | null> }) =>
       api<{ job: ImportJob }>('/contacts/import', {
         method: 'POST',
-        query: { fileName, mapping: JSON.stringify(mapping) },
-        rawBody: text,
+        query: { fileName: file.name, mapping: JSON.stringify(mapping), encoding },
+        rawBody: file.bytes,
         contentType: 'text/csv',
       }),
   });

@@ -3,7 +3,7 @@ import { api } from './client';
 import { queryKeys } from './queryKeys';
 import type { UserRow } from './types';
 
-/** GET /api/v1/users (admins; other roles may get 403, callers degrade gracefully). */
+/** GET /api/v1/users: the tenant's user directory, readable by every signed-in role (names for owners and assignees). */
 export function useUsers(enabled = true) {
   return useQuery({
     queryKey: queryKeys.users,

@@ -1,9 +1,10 @@
 import { InboxOutlined } from '@ant-design/icons';
 import { Upload } from 'antd';
 import { useTranslation } from 'react-i18next';
+import type { CsvFile } from '../api/imports';
 
-/** Picks a CSV file and hands over its text (nothing is uploaded until the preview request). */
-export function ImportFilePicker({ onFile, disabled }: { onFile: (file: { name: string; text: string }) => void; disabled?: boolean }) {
+/** Picks a CSV file and hands over its raw bytes (nothing is uploaded until the preview request; the server decodes). */
+export function ImportFilePicker({ onFile, disabled }: { onFile: (file: CsvFile) => void; disabled?: boolean }) {
   const { t } = useTranslation();
   return (
     <div data-testid="import-file">
@@ -13,7 +14,7 @@ export function ImportFilePicker({ onFile, disabled }: { onFile: (file: { name: 
         showUploadList={false}
         disabled={disabled}
         beforeUpload={(file) => {
-          void file.text().then((text) => onFile({ name: file.name, text }));
+          void file.arrayBuffer().then((bytes) => onFile({ name: file.name, bytes }));
           return false;
         }}
       >

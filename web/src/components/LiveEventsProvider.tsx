@@ -4,11 +4,12 @@ import { LiveEventSocket, LiveEventsContext } from '../api/events';
 import { queryKeys } from '../api/queryKeys';
 import { toRecordType } from '../api/recordTypes';
 
-const RECORD_EVENTS = new Set(['record.created', 'record.updated', 'record.deleted']);
+/** record.* per record; records.imported ({type:'contact', count}) once per imported chunk instead of record.created per row. */
+const RECORD_EVENTS = new Set(['record.created', 'record.updated', 'record.deleted', 'records.imported']);
 
 /**
- * Owns the one WebSocket to /api/v1/events while signed in. record.* events invalidate the
- * record type's queries (lists, details, timelines) and quick search results.
+ * Owns the one WebSocket to /api/v1/events while signed in. record.* and records.imported events
+ * invalidate the record type's queries (lists, details, timelines) and quick search results.
  */
 export function LiveEventsProvider({ children }: { children: ReactNode }) {
   const qc = useQueryClient();
@@ -20,8 +21,13 @@ export function LiveEventsProvider({ children }: { children: ReactNode }) {
       const data = (event.data ?? {}) as { type?: unknown; id?: unknown };
       const type = toRecordType(data.type);
       if (!type) return;
-      // lists, details (a deleted record's page then shows "not found") and timelines of that type
-      void qc.invalidateQueries({ queryKey: queryKeys.records(type) });
+      if (event.type === 'records.imported') {
+        // new records only: lists of that type (existing details and timelines are unchanged)
+        void qc.invalidateQueries({ queryKey: [...queryKeys.records(type), 'list'] });
+      } else {
+        // lists, details (a deleted record's page then shows "not found") and timelines of that type
+        void qc.invalidateQueries({ queryKey: queryKeys.records(type) });
+      }
       // names and phones in quick search results may have changed
       void qc.invalidateQueries({ queryKey: ['search'] });
     });

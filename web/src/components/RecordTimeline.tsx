@@ -3,6 +3,7 @@ import dayjs from 'dayjs';
 import { useTranslation } from 'react-i18next';
 import { useTimeline } from '../api/records';
 import type { RecordTypeKey } from '../api/recordTypes';
+import type { TimelineItem } from '../api/types';
 import { ErrorAlert } from './ErrorAlert';
 import { UserName } from './UserName';
 
@@ -19,6 +20,26 @@ const KIND_COLORS: Record<string, string> = {
 /** GET /api/v1/<type>/:id/timeline, newest first, with "load more". */
 export function RecordTimeline({ type, id }: { type: RecordTypeKey; id: string }) {
   const { t } = useTranslation();
+  // The server's summary is English; entries are rendered from their kind and data in
+  // the user's language, and the summary is kept only for what users wrote (notes).
+  const describe = (item: TimelineItem): string => {
+    const data = (item.data ?? {}) as Record<string, unknown>;
+    const linkedType = typeof data.type === 'string' ? t(`recordType.${data.type}`, { defaultValue: data.type }) : '';
+    switch (item.kind) {
+      case 'created':
+        return t('timeline.text.created');
+      case 'updated': {
+        const fields = Array.isArray(data.fields) ? (data.fields as string[]) : [];
+        return t('timeline.text.updated', { fields: fields.map((f) => t(`field.${f}`, { defaultValue: f })).join(t('timeline.text.separator')) });
+      }
+      case 'task.added':
+      case 'ticket.opened':
+      case 'linked':
+        return typeof data.title === 'string' ? `${linkedType} · ${data.title}` : item.summary;
+      default:
+        return item.summary;
+    }
+  };
   const timeline = useTimeline(type, id);
   if (timeline.isPending) return <Spin />;
   if (timeline.isError) return <ErrorAlert error={timeline.error} />;
@@ -45,7 +66,7 @@ export function RecordTimeline({ type, id }: { type: RecordTypeKey; id: string }
                     <UserName id={item.actorId} />
                   </Typography.Text>
                 )}
-                <div style={{ whiteSpace: 'pre-wrap' }}>{item.summary}</div>
+                <div style={{ whiteSpace: 'pre-wrap' }}>{describe(item)}</div>
               </div>
             ),
           };

@@ -3,24 +3,22 @@ import { Button, Card, Flex, Space, Steps, Typography } from 'antd';
 import { useTranslation } from 'react-i18next';
 import { useNavigate } from 'react-router-dom';
 import { useLiveEvent } from '../api/events';
-import { IGNORE, isFinished, newerJob, useImportJob, usePreviewImport, useStartImport } from '../api/imports';
+import { isApiError } from '../api/client';
+import { type CsvFile, IGNORE, type ImportEncoding, isFinished, newerJob, useImportJob, usePreviewImport, useStartImport } from '../api/imports';
 import type { ImportJob, ImportPreview } from '../api/types';
 import { ErrorAlert } from '../components/ErrorAlert';
+import { ImportEncodingSelect } from '../components/ImportEncodingSelect';
 import { ImportErrors } from '../components/ImportErrors';
 import { ImportFilePicker } from '../components/ImportFilePicker';
 import { ImportMapping } from '../components/ImportMapping';
 import { ImportProgress } from '../components/ImportProgress';
-
-interface CsvFile {
-  name: string;
-  text: string;
-}
 
 /** Contacts CSV import: preview and map columns, start the job, follow it live (WebSocket, 1 s polling fallback). */
 export function ImportPage() {
   const { t } = useTranslation();
   const navigate = useNavigate();
   const [file, setFile] = useState<CsvFile | null>(null);
+  const [encoding, setEncoding] = useState<ImportEncoding>('');
   const [preview, setPreview] = useState<ImportPreview | null>(null);
   const [mapping, setMapping] = useState<Record<string, string>>({});
   const [started, setStarted] = useState<ImportJob | null>(null);
@@ -38,11 +36,10 @@ export function ImportPage() {
     if (data && jobId && data.id === jobId) setLive((prev) => newerJob(prev, data));
   });
 
-  const onFile = (picked: CsvFile) => {
-    setFile(picked);
+  const runPreview = (picked: CsvFile, enc: ImportEncoding) => {
     setPreview(null);
     previewReq.mutate(
-      { text: picked.text, fileName: picked.name },
+      { file: picked, encoding: enc },
       {
         onSuccess: (res) => {
           setPreview(res);
@@ -54,6 +51,19 @@ export function ImportPage() {
     );
   };
 
+  const onFile = (picked: CsvFile) => {
+    setFile(picked);
+    runPreview(picked, encoding);
+  };
+
+  // The server could not decode the file as UTF-8 (or as the chosen encoding): the user picks one and the preview is retried.
+  const encodingError = previewReq.isError && isApiError(previewReq.error) && previewReq.error.code === 'CSV_ENCODING';
+
+  const onEncoding = (next: ImportEncoding) => {
+    setEncoding(next);
+    if (file && !previewReq.isPending) runPreview(file, next);
+  };
+
   const start = () => {
     if (!file || !preview) return;
     const body: Record<string, string | null> = {};
@@ -61,7 +71,7 @@ export function ImportPage() {
       const field = mapping[column] ?? IGNORE;
       body[column] = field === IGNORE ? null : field;
     }
-    startReq.mutate({ text: file.text, fileName: file.name, mapping: body }, { onSuccess: (res) => setStarted(res.job) });
+    startReq.mutate({ file, encoding, mapping: body }, { onSuccess: (res) => setStarted(res.job) });
   };
 
   const reset = () => {
@@ -88,9 +98,12 @@ export function ImportPage() {
       <Card>
         {step === 0 && (
           <Space orientation="vertical" style={{ width: '100%' }}>
+            <ImportEncodingSelect value={encoding} onChange={onEncoding} invalid={encodingError} disabled={previewReq.isPending} />
             <ImportFilePicker onFile={onFile} disabled={previewReq.isPending} />
             {previewReq.isPending && <Typography.Text>{t('import.reading', { name: file?.name ?? '' })}</Typography.Text>}
-            {previewReq.isError && <ErrorAlert error={previewReq.error} />}
+            {previewReq.isError && (
+              <ErrorAlert error={previewReq.error} extra={encodingError ? [t('import.encoding.retryHint')] : []} testId="import-preview-error" />
+            )}
           </Space>
         )}
         {step === 1 && preview && (
