@@ -31,6 +31,7 @@ const { values } = parseArgs({
     dialects: { type: 'string', default: 'sqlite,postgres' },
     queries: { type: 'string', default: '300' },
     'import-rows': { type: 'string', default: '100000' },
+    slowest: { type: 'string', default: '0' },
     'pg-url': { type: 'string', default: process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres' },
   },
 });
@@ -152,6 +153,11 @@ async function bench(dialect: string) {
     queries.push('Mar', '马丁', '5550123', '(555) 012-3', '+1 555 0123');
     for (const w of queries.slice(0, 30)) await crm.quickSearch(ctx, w, 20); // warm the page cache a little
     const searchTimes = await timeEach(queries, (w) => crm.quickSearch(ctx, w, 20));
+    const slowest = Number(values.slowest);
+    if (slowest > 0) {
+      const worst = queries.map((w, i) => [w, searchTimes[i]!] as const).sort((a, b) => b[1] - a[1]).slice(0, slowest);
+      for (const [w, ms] of worst) log(`${dialect}: slow search ${JSON.stringify(w)} ${ms.toFixed(1)} ms`);
+    }
     const check = await crm.quickSearch(ctx, '+1 555 0123', 20);
     if (!check.some((h) => h.id === margaret.id)) throw new Error('search lost Margaret');
 

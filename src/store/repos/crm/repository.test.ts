@@ -237,7 +237,7 @@ describe.each(dialects)('CRM repository + service on %s', (dialect) => {
     expect(note.authorId).toBe('user-a');
     const tl = await crm.timeline(A, 'contact', margaret.id);
     expect(tl.items.map((a) => a.kind)).toEqual(['note.added', 'task.added', 'ticket.opened', 'created']);
-    expect(tl.items[2]!.data).toEqual({ type: 'ticket', id: ticket.id });
+    expect(tl.items[2]!.data).toEqual({ type: 'ticket', id: ticket.id, title: 'Cannot log in' });
     const notes = await crm.listNotes(A, 'contact', margaret.id);
     expect(notes.items.map((n) => n.body)).toEqual(['Prefers email']);
     expect(await code(crm.addNote(A, 'contact', margaret.id, '   '))).toBe('invalid:VALIDATION_FAILED');

@@ -51,7 +51,7 @@ import {
 /** Rows per multi-row INSERT: well under SQLite's 32766 and PostgreSQL's 65535 bound parameters. */
 const CHUNK = 400;
 /** Index entries counted per term to pick the most selective one. */
-const COUNT_CAP = 2000;
+const COUNT_CAP = 20_000;
 /** Driver rows examined at most by a multi-term search. */
 const DRIVER_CAP = 4000;
 /** Ids per IN (...) list. */
@@ -471,6 +471,16 @@ export class KyselyCrmRepository implements CrmRepository {
       }),
     );
     if (counts.some((n) => n === 0)) return [];
+    if (counts.every((n) => n < COUNT_CAP)) {
+      // Every range is known and bounded: reading them whole along the covering index is
+      // sequential and cheap, and beats one index seek per candidate when matches are rare
+      // ("robert fl": thousands of Roberts, a handful of Flores among them).
+      const parts = terms.map(
+        (t) => sql`SELECT record_type, record_id FROM search_tokens WHERE tenant_id = ${tenantId} AND ${ranges(t, sql.ref('token'))}`,
+      );
+      const rows = await sql<{ record_type: string; record_id: string }>`${sql.join(parts, sql` INTERSECT `)} LIMIT ${limit}`.execute(this.db);
+      return rows.rows.map((r) => ({ type: r.record_type as SearchableType, id: r.record_id }));
+    }
     const order = terms.map((t, i) => ({ t, n: counts[i]! })).sort((a, b) => a.n - b.n);
     const [driver, ...rest] = order.map((x) => x.t);
     // LIMIT 1 OFFSET 0 (an OFFSET clause) keeps PostgreSQL from turning EXISTS into a hash semi-join that reads the
