@@ -91,3 +91,16 @@ describe('normalizePhone', () => {
     );
   });
 });
+
+describe('international numbers take the fast path only when it gives libphonenumber’s key', () => {
+  it.each([
+    ['+44 (0)20 7946 0958', '+442079460958'], // trunk prefix written after the code: libphonenumber strips it
+    ['+39 06 6982 1234', '+390669821234'], // Italian numbers keep their leading 0
+    ['+1 (201) 555-0147', '+12015550147'],
+    ['+86 138 0013 8000', '+8613800138000'],
+    ['+886 2 2345 6789', '+886223456789'],
+  ])('%s → %s', (raw, key) => {
+    expect(normalizePhone(raw, 'US').e164).toBe(key);
+    expect(normalizePhone(raw, 'CN').e164).toBe(key);
+  });
+});

@@ -55,6 +55,20 @@ export function trunkPrefixOf(region: string): string | null {
 
 const callingCodes: Set<string> = new Set(getCountries().map((c) => getCountryCallingCode(c) as string));
 
+const trunkByCode = new Map<string, string[]>();
+/** The trunk prefixes used by any region sharing this calling code ('1' for NANP, '0' for +44). */
+function trunkPrefixesOf(cc: string): string[] {
+  let list = trunkByCode.get(cc);
+  if (!list) {
+    const set = new Set<string>();
+    for (const c of getCountries()) if (getCountryCallingCode(c) === cc) set.add(trunkPrefixOf(c) ?? '');
+    set.delete('');
+    list = [...set];
+    trunkByCode.set(cc, list);
+  }
+  return list;
+}
+
 /** Country calling code at the start of `digits` (1-3 digits), if any. */
 export function leadingCallingCode(digits: string): string | null {
   for (let n = 1; n <= 3 && n < digits.length; n++) {
@@ -98,6 +112,20 @@ export function normalizePhone(input: string, defaultRegion: string): Normalized
   const digits = main.replace(/\D/g, '');
   if (digits.length < MIN_DIGITS) throw phoneError(raw, `fewer than ${MIN_DIGITS} digits`);
   if (digits.length > MAX_DIGITS) throw phoneError(raw, `more than ${MAX_DIGITS} digits`);
+
+  // Fast path for international numbers: '+' then country code then national digits is
+  // already the key, unless a trunk prefix was written after the code ("+44 (0)20 …"), where
+  // libphonenumber decides. Detecting the country of a +1 number costs ~30 µs, which
+  // dominates a CSV import.
+  if (hasPlus) {
+    const cc = leadingCallingCode(digits);
+    if (cc) {
+      const national = digits.slice(cc.length);
+      if (national.length >= MIN_DIGITS && !trunkPrefixesOf(cc).some((t) => national.startsWith(t))) {
+        return { raw, e164: `+${cc}${national}`, digitKeys: [cc + national, national], extension: ext };
+      }
+    }
+  }
 
   const region = isSupportedCountry(defaultRegion) ? (defaultRegion as CountryCode) : undefined;
   const parsed = parsePhoneNumberFromString(main, region ? { defaultCountry: region } : undefined);

@@ -80,7 +80,9 @@ export interface ImportTarget {
 }
 
 export const MAX_STORED_ERRORS = 10_000;
-const CHUNK = 1000;
+// Rows per transaction: each commit is an fsync, so fewer, larger chunks import faster;
+// progress is still reported every few seconds.
+const CHUNK = 4000;
 
 export class ImportRunner {
   constructor(

@@ -565,15 +565,23 @@ export class KyselyCrmRepository implements CrmRepository {
           .insertInto('contacts')
           .values(part.map((c) => contactRow(tenantId, c)))
           .execute();
-        const phones = part.flatMap((c) => phoneRows(tenantId, 'contact', c.id, c.phones));
-        for (const p of chunks(phones, CHUNK)) await tx.db.insertInto('phone_numbers').values(p).execute();
-        const tokens = part.flatMap((c) => tokenRows(tenantId, 'contact', c));
-        for (const p of chunks(tokens, CHUNK * 2)) await tx.db.insertInto('search_tokens').values(p).execute();
       }
+      // Index entries go in key order: consecutive inserts then land on the same b-tree
+      // pages, which a large import into a large table needs (fewer pages dirtied per
+      // transaction, fewer cache misses).
+      const phones = contacts.flatMap((c) => phoneRows(tenantId, 'contact', c.id, c.phones));
+      phones.sort((a, b) => cmp(a.e164 ?? '', b.e164 ?? ''));
+      for (const p of chunks(phones, CHUNK)) await tx.db.insertInto('phone_numbers').values(p).execute();
+      const tokens = contacts.flatMap((c) => tokenRows(tenantId, 'contact', c));
+      tokens.sort((a, b) => cmp(a.token, b.token));
+      for (const p of chunks(tokens, CHUNK * 2)) await tx.db.insertInto('search_tokens').values(p).execute();
       return contacts.map((c) => c.id);
     });
   }
 }
+
+/** Byte-wise order, as the token index sorts (COLLATE "C" on PostgreSQL, BINARY on SQLite). */
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 function phoneRows(tenantId: string, type: SearchableType, recordId: string, phones: readonly PhoneNumber[]): PhoneNumbersTable[] {
   return phones.map((p, position) => ({
