@@ -6,6 +6,7 @@ export {
   textTokens,
   phoneDigitKeys,
   parseQuery,
+  phraseTerm,
   termMatches,
   foldText,
   PREFIX_END,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseQuery, termMatches, textTokens, tokensFor, foldText } from './search.js';
+import { parseQuery, phraseTerm, termMatches, textTokens, tokensFor, foldText } from './search.js';
 import type { Company, Contact } from './types.js';
 
 const contact = (over: Partial<Contact> = {}): Contact => ({
@@ -136,5 +136,15 @@ describe('matching rule (SPEC B3 examples)', () => {
   it('all terms must match', () => {
     expect(matches('margaret chen', margaret)).toBe(true);
     expect(matches('margaret lee', margaret)).toBe(false);
+  });
+});
+
+describe('first-and-last-name phrase', () => {
+  it('indexes "first last" as one token and turns two plain words into its prefix', () => {
+    const c = { firstName: 'Margaret', lastName: 'Chen', emails: [], phones: [], title: null, address: null, companyName: null } as unknown as Contact;
+    expect(tokensFor('contact', c).map((t) => t.token)).toContain('margaret chen');
+    expect(phraseTerm(parseQuery('Margaret Ch', 'US'))).toEqual({ kind: 'text', alternatives: ['margaret ch'] });
+    expect(phraseTerm(parseQuery('Margaret', 'US'))).toBeNull();
+    expect(phraseTerm(parseQuery('Margaret 555 0123', 'US'))).toBeNull();
   });
 });

@@ -119,8 +119,13 @@ export function tokensFor(type: SearchableType, record: Contact | Lead | Company
     add('address', textTokens(c.address));
   } else {
     const p = record as Contact | Lead;
-    add('name', textTokens(p.firstName));
-    add('name', textTokens(p.lastName));
+    const first = textTokens(p.firstName);
+    const last = textTokens(p.lastName);
+    add('name', first);
+    add('name', last);
+    // "margaret chen" as one token: the commonest two-word query (a first name and the
+    // start of a surname) is then one index range instead of an intersection of two broad ones.
+    if (first.length === 1 && last.length === 1) add('name', [cut(`${first[0]} ${last[0]}`)]);
     add('company', textTokens(p.companyName));
     for (const e of p.emails) {
       const at = e.address.lastIndexOf('@');
@@ -174,6 +179,15 @@ function digitTerm(group: string[], region: string): SearchTerm | null {
     if (group.length === 1 && /^\d+$/.test(joined)) alts.add(cut(d));
   }
   return { kind: 'digits', alternatives: [...alts] };
+}
+
+/**
+ * The whole query as one prefix of a "first last" name token, when it is two or more
+ * plain words ("kevin ha"); null otherwise.
+ */
+export function phraseTerm(terms: readonly SearchTerm[]): SearchTerm | null {
+  if (terms.length !== 2 || terms.some((t) => t.kind !== 'text' || t.alternatives.length !== 1)) return null;
+  return { kind: 'text', alternatives: [cut(terms.map((t) => t.alternatives[0]!).join(' '))] };
 }
 
 /**

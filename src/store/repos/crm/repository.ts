@@ -8,6 +8,7 @@ import { newId } from '../../../kit/index.js';
 import {
   PREFIX_END,
   tokensFor,
+  phraseTerm,
   type Activity,
   type Company,
   type Contact,
@@ -421,7 +422,15 @@ export class KyselyCrmRepository implements CrmRepository {
 
   async search(tenantId: string, terms: readonly SearchTerm[], limit: number): Promise<SearchHit[]> {
     if (terms.length === 0 || limit < 1) return [];
-    if (terms.length > 1) return this.searchMulti(tenantId, terms, limit);
+    if (terms.length > 1) {
+      // "kevin ha": first the "first last" name tokens (one range); only when they give
+      // fewer than a page, the general intersection adds matches across fields.
+      const phrase = phraseTerm(terms);
+      const byName = phrase ? await this.search(tenantId, [phrase], limit) : [];
+      if (byName.length >= limit) return byName;
+      const seen = new Set(byName.map((h) => h.id));
+      return [...byName, ...(await this.searchMulti(tenantId, terms, limit)).filter((h) => !seen.has(h.id))].slice(0, limit);
+    }
     // One term: walk the index in token order (alphabetical relevance) and stop as soon
     // as `limit` distinct records are seen, so a broad prefix ("a") costs no more than a page.
     const out: SearchHit[] = [];
