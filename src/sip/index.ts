@@ -39,3 +39,4 @@ export { StreamFramer, parseDatagram, parseMessage, type DatagramResult, type Fr
 export { createResponse, serialize, serializeHead, type ResponseOptions } from './serializer.js';
 export { TYPED_HEADERS, validateRequest, validateResponse, type ValidateOptions, type Validation } from './validate.js';
 
+export * from './transaction/index.js';
