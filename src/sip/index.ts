@@ -40,3 +40,4 @@ export { createResponse, serialize, serializeHead, type ResponseOptions } from '
 export { TYPED_HEADERS, validateRequest, validateResponse, type ValidateOptions, type Validation } from './validate.js';
 
 export * from './transaction/index.js';
+export * from './digest/index.js';
