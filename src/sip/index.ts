@@ -41,3 +41,4 @@ export { TYPED_HEADERS, validateRequest, validateResponse, type ValidateOptions,
 
 export * from './transaction/index.js';
 export * from './digest/index.js';
+export * from './transport/index.js';
