@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { AccountsService } from '../accounts/index.js';
-import type { EventBus } from '../kit/index.js';
+import { eventVisibleTo, type EventBus } from '../kit/index.js';
 import { resolveActor } from './auth.js';
 
 export interface EventsRouteOptions {
@@ -29,8 +29,7 @@ export const eventsRoute =
         return;
       }
       const unsubscribe = opts.bus.subscribe((e) => {
-        if (e.tenantId !== actor.tenantId) return;
-        if (e.roles?.length && !e.roles.includes(actor.role)) return;
+        if (!eventVisibleTo(e, actor)) return;
         if (socket.readyState !== socket.OPEN) return;
         if (socket.bufferedAmount > MAX_BUFFERED) {
           socket.close(4008, 'too slow');

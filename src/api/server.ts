@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import cookie from '@fastify/cookie';
 import websocket from '@fastify/websocket';
+import { selectSipProtocol, type SipWebSocket } from '../sip/index.js';
 import swagger from '@fastify/swagger';
 import fastifyStatic from '@fastify/static';
 import { Type } from '@sinclair/typebox';
@@ -27,6 +28,8 @@ export interface HttpOptions {
   webRoot?: string;
   logger?: boolean | object;
   health: () => Promise<{ database: 'ok' | 'down' }>;
+  /** Hands a WebSocket opened on /sip to the SIP transport (synchronously, before any message). */
+  sipWebSocket?: (socket: SipWebSocket, remote: { address: string; port: number }, secure: boolean) => void;
 }
 
 export async function buildHttp(opts: HttpOptions): Promise<FastifyInstance> {
@@ -39,7 +42,9 @@ export async function buildHttp(opts: HttpOptions): Promise<FastifyInstance> {
   installValidation(app);
   installErrorHandling(app, { spa });
   await app.register(cookie);
-  await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
+  // handleProtocols runs only when a client offers subprotocols: SIP over WebSocket offers `sip`
+  // (RFC 7118 §4.1); the event stream offers none.
+  await app.register(websocket, { options: { maxPayload: 64 * 1024, handleProtocols: (protocols: Set<string>) => selectSipProtocol(protocols) } });
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
@@ -59,6 +64,13 @@ export async function buildHttp(opts: HttpOptions): Promise<FastifyInstance> {
     const h = await opts.health().catch(() => ({ database: 'down' as const }));
     return reply.status(h.database === 'ok' ? 200 : 503).send({ status: h.database === 'ok' ? 'ok' : 'degraded', version: opts.version, ...h });
   });
+  if (opts.sipWebSocket) {
+    const accept = opts.sipWebSocket;
+    // SIP over WebSocket (RFC 7118) for browser phones; the SIP layer authenticates each request.
+    app.get('/sip', { websocket: true, config: { public: true }, schema: { hide: true } as object }, (socket, req) => {
+      accept(socket, { address: req.socket.remoteAddress ?? '', port: req.socket.remotePort ?? 0 }, req.protocol === 'https');
+    });
+  }
   app.get('/api/openapi.json', { config: { public: true }, schema: { hide: true } as object }, async () => app.swagger());
 
   await app.register(

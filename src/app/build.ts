@@ -8,7 +8,8 @@ import { MemoryEventBus, systemClock, type Clock, type EventBus } from '../kit/i
 import { KyselyAccountsRepo, KyselyCrmRepository, KyselyImportJobsRepo, migrate, openStore, type Store } from '../store/index.js';
 import { CrmService } from '../crm/index.js';
 import { ImportRunner } from '../crm/import/index.js';
-import { crmRoutes, importRoutes } from '../api/index.js';
+import { crmRoutes, importRoutes, switchRoutes } from '../api/index.js';
+import { buildSwitch, type SwitchParts } from './switch.js';
 import { contactsExporter, importTarget } from './imports.js';
 import { PROJECT_ROOT, VERSION } from './version.js';
 
@@ -28,6 +29,8 @@ export interface App {
   accounts: AccountsService;
   crm: CrmService;
   imports: ImportRunner;
+  /** Seats, registrar, SIP server (listening after listen()). */
+  phone: SwitchParts;
   http: FastifyInstance;
   /** Creates the owner or a setup token on an empty database. */
   bootstrap(): ReturnType<AccountsService['bootstrap']>;
@@ -72,6 +75,16 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
   // An import that was running when the process stopped will never finish: say so.
   await jobs.markInterrupted(new Date(clock.now()).toISOString());
   const imports = new ImportRunner(jobs, importTarget(crm, accounts), bus, clock);
+  // Fastify's logger exists only once the HTTP server is built; the phone system logs through it.
+  let httpLog: FastifyInstance['log'] | null = null;
+  const phone = await buildSwitch({
+    config,
+    store,
+    bus,
+    clock,
+    accountsRepo,
+    log: (level, msg, data) => httpLog?.[level](data ?? {}, msg),
+  });
   const publicUrl = config.publicUrl ?? `http://localhost:${config.httpPort}`;
   const cookieSecure = config.cookieSecure === 'auto' ? publicUrl.startsWith('https:') : config.cookieSecure === 'true';
   const http = await buildHttp({
@@ -84,7 +97,9 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
     domainRoutes: [
       crmRoutes(crm),
       importRoutes({ runner: imports, jobs, limitBytes: config.importLimitBytes, exportContacts: contactsExporter(crm, accounts) }),
+      switchRoutes({ seats: phone.seats, settings: (t) => phone.settings(t), calls: (t) => phone.calls(t) }),
     ],
+    sipWebSocket: (socket, remote, secure) => phone.acceptWebSocket(socket, remote, secure),
     webRoot: deps.webRoot === null ? undefined : (deps.webRoot ?? join(PROJECT_ROOT, 'web', 'dist')),
     logger: deps.logger ?? false,
     health: async () => {
@@ -92,6 +107,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
       return { database: 'ok' };
     },
   });
+  httpLog = http.log;
   const purge = setInterval(() => void accounts.purgeExpiredSessions().catch(() => {}), 3_600_000);
   purge.unref();
 
@@ -104,16 +120,22 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
     accounts,
     crm,
     imports,
+    phone,
     http,
     bootstrap: () =>
       accounts.bootstrap({ adminEmail: config.adminEmail, adminPassword: config.adminPassword, tenantName: config.tenantName, defaultRegion: config.defaultRegion }),
     async listen() {
-      return http.listen({ host: config.httpHost, port: config.httpPort });
+      const url = await http.listen({ host: config.httpHost, port: config.httpPort });
+      await phone.start();
+      const base = new URL(config.publicUrl ?? url);
+      phone.setWebSocketUrl(`${base.protocol === 'https:' ? 'wss' : 'ws'}://${base.host}/sip`);
+      return url;
     },
     async close() {
       if (closed) return;
       closed = true;
       clearInterval(purge);
+      await phone.close();
       await http.close();
       await store.close();
     },

@@ -46,7 +46,28 @@ export interface DemoOutcome {
   /** Set only when the password was generated on this run (printed once). */
   generatedPassword?: string;
   password?: string;
+  /** SIP passwords generated on this run for seats added to an existing demo (printed once). */
+  seatPasswords?: Record<string, string>;
 }
+
+/** Seats 1001 alice, 1002 bob, 1003 carol (DEMO.md), with the demo password. */
+export const DEMO_SEATS = [
+  { number: '1001', email: 'alice@demo.test', displayName: 'Alice' },
+  { number: '1002', email: 'bob@demo.test', displayName: 'Bob' },
+  { number: '1003', email: 'carol@demo.test', displayName: 'Carol' },
+] as const;
+
+const seedDemoSeats =
+  (password: string | null, generated: Record<string, string>) =>
+  async (app: App, tenantId: string, users: Record<string, string>): Promise<void> => {
+    const existing = new Set((await app.phone.seats.list(tenantId)).map((x) => x.number));
+    for (const s of DEMO_SEATS) {
+      if (existing.has(s.number)) continue;
+      // On a re-run with no known demo password, a missing seat gets its own generated one.
+      const r = await app.phone.seats.create(tenantId, { number: s.number, userId: users[s.email] ?? null, displayName: s.displayName }, password ?? undefined);
+      if (!password) generated[s.number] = r.password;
+    }
+  };
 
 /**
  * Builds the demo tenant of shared/DEMO.md. Running it again changes nothing: every
@@ -70,6 +91,13 @@ export async function seedDemo(app: App, extra: Array<(app: App, tenantId: strin
     const user = await app.accounts.createUser(tenant.id, { ...u, password });
     ids[u.email] = user.id;
   }
-  for (const part of [seedDemoCrm, ...extra]) await part(app, tenant.id, ids);
-  return { tenantId: tenant.id, created, ...(generated ? { generatedPassword: generated } : {}), ...(given ? { password: given } : {}) };
+  const seatPasswords: Record<string, string> = {};
+  for (const part of [seedDemoCrm, seedDemoSeats(given ?? generated ?? null, seatPasswords), ...extra]) await part(app, tenant.id, ids);
+  return {
+    tenantId: tenant.id,
+    created,
+    ...(generated ? { generatedPassword: generated } : {}),
+    ...(given ? { password: given } : {}),
+    ...(Object.keys(seatPasswords).length ? { seatPasswords } : {}),
+  };
 }

@@ -71,7 +71,10 @@ async function start(io: CliIo, demo: boolean, seedOnly: boolean): Promise<numbe
   const t0 = Date.now();
   const env = io.env ?? process.env;
   // The demo listens on loopback only, unless told otherwise.
-  const config = readConfig(io, demo && !env.HOTLINE_HTTP_HOST ? { httpHost: '127.0.0.1' } : {});
+  const config = readConfig(io, {
+    ...(demo && !env.HOTLINE_HTTP_HOST ? { httpHost: '127.0.0.1' } : {}),
+    ...(demo && !env.HOTLINE_SIP_HOST ? { sipHost: '127.0.0.1' } : {}),
+  });
   if (!config) return 2;
   const app = await buildApp(config, { logger: config.logLevel === 'silent' ? false : { level: config.logLevel } });
   let setupToken: string | undefined;
@@ -87,6 +90,11 @@ async function start(io: CliIo, demo: boolean, seedOnly: boolean): Promise<numbe
       if (d.generatedPassword) lines.push(`  password for every demo user: ${d.generatedPassword}   (shown once; set HOTLINE_DEMO_PASSWORD to choose it)`);
       else if (d.password) lines.push('  password: the value of HOTLINE_DEMO_PASSWORD');
       else lines.push('  password: the one printed when the demo was first created');
+      lines.push(
+        '',
+        `SIP seats 1001 (alice), 1002 (bob), 1003 (carol): server ${config.sipPublicAddress ?? (config.sipHost === '0.0.0.0' ? '<this host>' : config.sipHost)}, port ${config.sipPort} (UDP and TCP), username = seat number, password = the demo password`,
+      );
+      for (const [n, p] of Object.entries(d.seatPasswords ?? {})) lines.push(`  seat ${n} SIP password: ${p}   (shown once)`);
       io.out(lines.join('\n'));
       if (seedOnly) {
         await app.close();

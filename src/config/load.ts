@@ -93,6 +93,13 @@ export function loadConfig(sources: ConfigSources = {}): Config {
   if (out.adminPassword && String(out.adminPassword).length < 10) problems.push('HOTLINE_ADMIN_PASSWORD: must be at least 10 characters');
   if (out.adminPassword && !out.adminEmail) problems.push('HOTLINE_ADMIN_PASSWORD: set HOTLINE_ADMIN_EMAIL too');
   if (out.databaseUrl && !/^postgres(ql)?:\/\//.test(String(out.databaseUrl))) problems.push('HOTLINE_DATABASE_URL: only postgres:// URLs are supported');
+  if (Number(out.rtpPortMin) + 3 > Number(out.rtpPortMax)) problems.push('HOTLINE_RTP_PORT_MAX: must be at least HOTLINE_RTP_PORT_MIN + 3 (a call needs two RTP/RTCP port pairs)');
+  if (Boolean(out.sipTlsCert) !== Boolean(out.sipTlsKey)) problems.push('HOTLINE_SIP_TLS_CERT and HOTLINE_SIP_TLS_KEY: set both or neither');
+  const algs = String(out.sipDigestAlgorithms ?? '').split(',').map((a) => a.trim().toUpperCase());
+  if (!algs.length || algs.some((a) => !['MD5', 'SHA-256', 'SHA-512-256'].includes(a)) || new Set(algs).size !== algs.length) {
+    problems.push('HOTLINE_SIP_DIGEST_ALGORITHMS: a comma-separated list of distinct MD5, SHA-256, SHA-512-256');
+  }
+  if (Number(out.sipMinExpires) > Number(out.sipMaxExpires)) problems.push('HOTLINE_SIP_MIN_EXPIRES: must not exceed HOTLINE_SIP_MAX_EXPIRES');
   if (problems.length) throw new ConfigError(problems);
   return Object.freeze(out) as Config;
 }

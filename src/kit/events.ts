@@ -9,6 +9,8 @@ export interface DomainEvent<T = unknown> {
   tenantId: string;
   /** Roles allowed to see it; empty means every signed-in role of the tenant. */
   roles?: readonly string[];
+  /** Users who see it whatever their role (e.g. a seat's own user); only with `roles`. */
+  userIds?: readonly string[];
   at: string;
   data: T;
 }
@@ -18,6 +20,13 @@ export type EventListener = (e: DomainEvent) => void;
 export interface EventBus {
   publish(e: DomainEvent): void;
   subscribe(fn: EventListener): () => void;
+}
+
+/** Whether a signed-in actor may see an event: same tenant, and an allowed role or a named user. */
+export function eventVisibleTo(e: DomainEvent, actor: { tenantId: string; role: string; userId: string }): boolean {
+  if (e.tenantId !== actor.tenantId) return false;
+  if (!e.roles?.length) return true;
+  return e.roles.includes(actor.role) || (e.userIds?.includes(actor.userId) ?? false);
 }
 
 export class MemoryEventBus implements EventBus {

@@ -13,6 +13,7 @@ export interface TenantsTable {
   default_region: string;
   time_zone: string;
   created_at: string;
+  sip_domain: string | null;
 }
 
 export interface UsersTable {
@@ -209,6 +210,43 @@ export interface ImportJobsTable {
   finished_at: string | null;
 }
 
+export interface SeatsTable {
+  id: string;
+  tenant_id: string;
+  number: string;
+  user_id: string | null;
+  display_name: string | null;
+  enabled: number;
+  realm: string;
+  ha1_md5: string;
+  ha1_sha256: string;
+  ha1_sha512_256: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface SipBindingsTable {
+  id: string;
+  tenant_id: string;
+  seat_id: string;
+  number: string;
+  contact: string;
+  instance_id: string | null;
+  reg_id: number | null;
+  call_id: string;
+  cseq: number;
+  expires_at: string;
+  q: number | null;
+  transport: string;
+  source_address: string;
+  source_port: number;
+  connection_id: string | null;
+  user_agent: string | null;
+  path: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
 export interface Database {
   tenants: TenantsTable;
   users: UsersTable;
@@ -227,6 +265,8 @@ export interface Database {
   activities: ActivitiesTable;
   search_tokens: SearchTokensTable;
   import_jobs: ImportJobsTable;
+  seats: SeatsTable;
+  sip_bindings: SipBindingsTable;
 }
 
 // Kysely needs Generated only for server-filled columns; none here, kept for later tables.

@@ -1,18 +1,50 @@
 /**
- * SIP transports over UDP and TCP (RFC 3261 §18): listening sockets, outbound TCP connections
- * kept for reuse, framing through the message layer, Via stamping (§18.2.1, RFC 3581 §4),
- * CRLF keep-alives (RFC 5626 §4.4.1) and resource limits. Nothing here throws to the event loop:
- * socket errors and callback exceptions go to `onError`.
+ * SIP transports over UDP, TCP, TLS (RFC 3261 §18, §26) and WebSocket (RFC 7118): listening
+ * sockets, outbound TCP/TLS connections kept for reuse, framing through the message layer, Via
+ * stamping (§18.2.1, RFC 3581 §4), CRLF keep-alives (RFC 5626 §4.4.1) and resource limits.
+ * Nothing here throws to the event loop: socket errors and callback exceptions go to `onError`.
  */
+import { isUtf8 } from 'node:buffer';
 import dgram from 'node:dgram';
 import net from 'node:net';
+import tls from 'node:tls';
 import { resolveLimits, type SipLimits } from '../limits.js';
 import type { SipMessage, SipRequest } from '../message.js';
 import { StreamFramer, parseDatagram, type DatagramResult } from '../parser.js';
 import { createResponse, serialize } from '../serializer.js';
 import type { SendFn } from '../transaction/common.js';
-import { SipTransportError, fromTransportTarget, type SipEndpoint } from './types.js';
+import {
+  SipTransportError,
+  fromTransportTarget,
+  type SipEndpoint,
+  type StreamTransportName,
+  type WebSocketTransportName,
+} from './types.js';
 import { normalizeAddress, responseTarget, stampVia } from './via.js';
+import {
+  SIP_WS_PROTOCOL,
+  WS_CLOSE,
+  WS_OPEN,
+  parseWebSocketMessage,
+  wsDataToBuffer,
+  wsKeepAlive,
+  type SipWebSocket,
+  type WebSocketData,
+} from './websocket.js';
+
+/** PEM text or its bytes, as `node:tls` takes them. */
+export type Pem = string | Buffer;
+
+/** How we check the servers we connect to over TLS (RFC 3261 §26.3.1, RFC 5922 §7.2). */
+export interface SipTlsClientOptions {
+  /** Refuse servers whose certificate does not verify or match the target. Default true. */
+  rejectUnauthorized?: boolean;
+  /** Trusted CAs instead of Node's bundled roots (tests, private PKI). */
+  ca?: Pem | Pem[];
+  /** A client certificate for mutual TLS between servers (RFC 5922 §7.3). */
+  cert?: Pem;
+  key?: Pem;
+}
 
 export interface SipTransportsOptions {
   /** Every parsed message. Requests already carry `received` / `rport` in their top Via. */
@@ -21,20 +53,33 @@ export interface SipTransportsOptions {
   onError?: (err: unknown, context: string) => void;
   /** Message-layer limits; `maxMessageBytes` (16 KB default) caps every message. */
   limits?: Partial<SipLimits>;
-  /** Open TCP connections, inbound plus outbound; extra inbound ones are closed at once. Default 1024. */
+  /**
+   * Open TCP, TLS and WebSocket connections, inbound plus outbound; extra inbound ones are closed
+   * at once. Default 1024.
+   */
   maxConnections?: number;
   /**
    * Bytes held per connection: the framer's unparsed input, and our unsent output (a peer that
    * does not read). Over it the connection is closed. Default 2 × maxMessageBytes.
    */
   maxBufferedBytes?: number;
-  /** A TCP connection with no traffic either way for this long is closed. Default 5 minutes. */
+  /** A connection (TCP, TLS, WebSocket) with no traffic either way for this long is closed. Default 5 minutes. */
   idleTimeoutMs?: number;
   /**
-   * Admission hook, asked for every datagram, every TCP connection and every TCP read before
-   * parsing (rate limits, bans). Default: always true.
+   * Admission hook, asked for every datagram, every connection and every read or WebSocket message
+   * before parsing (rate limits, bans). Default: always true.
    */
   allow?: (address: string) => boolean;
+  /** Outbound TLS connections (requests sent to a `tls` target). */
+  tlsClient?: SipTlsClientOptions;
+}
+
+export interface ListenTlsOptions {
+  host: string;
+  port: number;
+  /** Our certificate chain and private key, PEM (RFC 3261 §26.3.1: servers must present one). */
+  cert: Pem;
+  key: Pem;
 }
 
 export interface BoundAddress {
@@ -42,24 +87,56 @@ export interface BoundAddress {
   port: number;
 }
 
-interface Connection {
+/**
+ * A TCP or TLS connection. `tls.TLSSocket` is a `net.Socket`, so both share every line of the
+ * connection code; only accept (wrap in TLS) and connect (`tls.connect`) differ.
+ */
+interface StreamConnection {
+  kind: 'stream';
   id: string;
+  transport: StreamTransportName;
   socket: net.Socket;
   framer: StreamFramer;
-  /** `address:port` of the peer, for reuse lookups. */
+  /** `transport:address:port` of the peer, for reuse lookups. */
   key: string;
   address: string;
   port: number;
 }
 
+/** An inbound WebSocket (RFC 7118). Never reused by address: sends name its id. */
+interface WsConnection {
+  kind: 'ws';
+  id: string;
+  transport: WebSocketTransportName;
+  ws: SipWebSocket;
+  address: string;
+  port: number;
+  /** We started closing it (too-large message, shutdown): no more writes. */
+  ending: boolean;
+  idle: NodeJS.Timeout;
+}
+
+type Connection = StreamConnection | WsConnection;
+
 const CRLF = Buffer.from('\r\n');
 
-function endpointKey(address: string, port: number): string {
-  return `${normalizeAddress(address)}:${port}`;
+/** The transport is part of the key: a TLS send must never reuse a plain TCP connection. */
+function endpointKey(transport: StreamTransportName, address: string, port: number): string {
+  return `${transport}:${normalizeAddress(address)}:${port}`;
 }
 
 /** Open for writing: not destroyed and not half-closed by us after a framing error. */
-const usable = (c: Connection) => !c.socket.destroyed && !c.socket.writableEnded;
+function usable(c: Connection): boolean {
+  if (c.kind === 'ws') return !c.ending && c.ws.readyState === WS_OPEN;
+  return !c.socket.destroyed && !c.socket.writableEnded;
+}
+
+function destroy(c: Connection): void {
+  if (c.kind === 'ws') {
+    clearTimeout(c.idle);
+    c.ws.terminate();
+  } else c.socket.destroy();
+}
 
 export class SipTransports {
   private readonly opts: SipTransportsOptions;
@@ -68,7 +145,8 @@ export class SipTransports {
   private readonly maxBufferedBytes: number;
   private readonly idleTimeoutMs: number;
   private udp: dgram.Socket | undefined;
-  private tcpServer: net.Server | undefined;
+  private readonly servers = new Map<StreamTransportName, net.Server>();
+  private tlsContext: tls.SecureContext | undefined;
   private readonly connections = new Map<string, Connection>();
   private readonly byEndpoint = new Map<string, string>();
   private nextId = 1;
@@ -82,7 +160,7 @@ export class SipTransports {
     this.idleTimeoutMs = opts.idleTimeoutMs ?? 5 * 60_000;
   }
 
-  /** Number of open TCP connections (inbound + outbound). */
+  /** Number of open TCP, TLS and WebSocket connections (inbound + outbound). */
   get connectionCount(): number {
     return this.connections.size;
   }
@@ -116,23 +194,74 @@ export class SipTransports {
 
   /** Start the TCP listener (port 0 picks a free one). */
   listenTcp(opts: { host: string; port: number }): Promise<BoundAddress> {
+    return this.listenStream('tcp', opts);
+  }
+
+  /**
+   * Start the TLS listener (RFC 3261 §26.2; port 0 picks a free one). Same framing, limits,
+   * keep-alives and idle timeout as TCP. Rejects when the certificate or key cannot be loaded.
+   */
+  listenTls(opts: ListenTlsOptions): Promise<BoundAddress> {
     if (this.closing) return Promise.reject(new SipTransportError('SIP_TRANSPORT_CLOSED', 'transports are closed'));
-    if (this.tcpServer) return Promise.reject(new SipTransportError('SIP_TRANSPORT_BOUND', 'TCP is already listening'));
-    const server = net.createServer((socket) => this.onAccept(socket));
-    this.tcpServer = server;
+    if (this.servers.has('tls')) return Promise.reject(new SipTransportError('SIP_TRANSPORT_BOUND', 'TLS is already listening'));
+    try {
+      this.tlsContext = tls.createSecureContext({ cert: opts.cert, key: opts.key });
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return this.listenStream('tls', opts);
+  }
+
+  /**
+   * TCP and TLS share one plain `net.Server`: TLS sockets are wrapped after admission, so a
+   * connection is counted, limited and idle-timed from its first byte, handshake included.
+   */
+  private listenStream(transport: StreamTransportName, opts: { host: string; port: number }): Promise<BoundAddress> {
+    const name = transport.toUpperCase();
+    if (this.closing) return Promise.reject(new SipTransportError('SIP_TRANSPORT_CLOSED', 'transports are closed'));
+    if (this.servers.has(transport)) return Promise.reject(new SipTransportError('SIP_TRANSPORT_BOUND', `${name} is already listening`));
+    const server = net.createServer((socket) => this.onAccept(socket, transport));
+    this.servers.set(transport, server);
     return new Promise((resolve, reject) => {
       const onErr = (e: Error) => {
-        this.tcpServer = undefined;
+        this.servers.delete(transport);
         reject(e);
       };
       server.once('error', onErr);
       server.listen(opts.port, opts.host, () => {
         server.off('error', onErr);
-        server.on('error', (e) => this.report(e, 'tcp-server'));
+        server.on('error', (e) => this.report(e, `${transport}-server`));
         const a = server.address() as net.AddressInfo;
         resolve({ address: a.address, port: a.port });
       });
     });
+  }
+
+  /**
+   * Take over a WebSocket the app accepted on its HTTP server (RFC 7118; e.g. a
+   * @fastify/websocket route `GET /sip` whose server chose the subprotocol with
+   * `selectSipProtocol`). Call it synchronously in the route handler so no message is missed.
+   * `remote` is the HTTP peer (`req.socket.remoteAddress/remotePort`); `secure` says whether the
+   * HTTP connection was TLS (wss). A socket without the `sip` subprotocol is closed with 1002
+   * (RFC 7118 §4.1); one over `maxConnections` with 1013; one refused by `allow` is dropped.
+   */
+  acceptWebSocket(ws: SipWebSocket, remote: { address: string; port: number }, secure: boolean): void {
+    try {
+      // A refused socket may still emit 'error' while closing; it must not reach the event loop.
+      const refuse = (how: () => void) => {
+        ws.on('error', () => {});
+        how();
+      };
+      if (ws.readyState !== WS_OPEN) return;
+      const address = normalizeAddress(remote.address);
+      if (this.closing) return refuse(() => ws.close(WS_CLOSE.goingAway, 'shutting down'));
+      if (ws.protocol !== SIP_WS_PROTOCOL) return refuse(() => ws.close(WS_CLOSE.protocolError, 'subprotocol sip required'));
+      if (!this.allowed(address)) return refuse(() => ws.terminate());
+      if (this.connections.size >= this.maxConnections) return refuse(() => ws.close(WS_CLOSE.tryAgainLater, 'too many connections'));
+      this.adoptWebSocket(ws, secure ? 'wss' : 'ws', address, remote.port);
+    } catch (e) {
+      this.report(e, 'ws-accept');
+    }
   }
 
   /** The bound UDP address, if listening. */
@@ -148,11 +277,13 @@ export class SipTransports {
 
   /**
    * Send a message. UDP goes out of the listening socket, so the source port is the listening
-   * port (symmetric signalling, RFC 3581 §4 relies on it). TCP uses, in order: the connection named
-   * by `connectionId` if still open (responses, RFC 3261 §18.2.2), an open connection to
-   * `address:port`, or a new outbound connection kept for reuse (§18.1.1).
+   * port (symmetric signalling, RFC 3581 §4 relies on it). TCP and TLS use, in order: the
+   * connection named by `connectionId` if still open and of the same transport (responses,
+   * RFC 3261 §18.2.2), an open connection of that transport to `address:port`, or a new outbound
+   * connection kept for reuse (§18.1.1). WebSocket sends go only to the `connectionId`
+   * connection: there is no outbound WebSocket (RFC 7118 §5, the server cannot reach a browser).
    * Throws `SipTransportError` when the send cannot even be attempted (the transport error of
-   * §17.1.4 / §17.2.4); failures after that (connect refused, DNS) go to `onError`.
+   * §17.1.4 / §17.2.4); failures after that (connect refused, DNS, TLS handshake) go to `onError`.
    */
   send(msg: SipMessage, target: SipEndpoint): void {
     if (this.closing) throw new SipTransportError('SIP_TRANSPORT_CLOSED', 'transports are closed');
@@ -166,9 +297,19 @@ export class SipTransports {
       });
       return;
     }
-    if (target.transport !== 'tcp') throw new SipTransportError('SIP_TRANSPORT_UNSUPPORTED', `unsupported transport ${String(target.transport)}`);
-    const conn = this.connectionFor(target);
-    this.write(conn, data);
+    if (target.transport === 'tcp' || target.transport === 'tls') {
+      this.write(this.connectionFor(target, target.transport), data);
+      return;
+    }
+    if (target.transport === 'ws' || target.transport === 'wss') {
+      const conn = target.connectionId === undefined ? undefined : this.connections.get(target.connectionId);
+      if (!conn || conn.transport !== target.transport || !usable(conn)) {
+        throw new SipTransportError('SIP_TRANSPORT_NO_CONNECTION', `no open ${target.transport} connection ${target.connectionId ?? '(none named)'}`);
+      }
+      this.write(conn, data);
+      return;
+    }
+    throw new SipTransportError('SIP_TRANSPORT_UNSUPPORTED', `unsupported transport ${String(target.transport)}`);
   }
 
   /** A `SendFn` for the transaction layer (its `TransportTarget` is converted with `fromTransportTarget`). */
@@ -178,7 +319,19 @@ export class SipTransports {
   close(): Promise<void> {
     if (this.closing) return this.closing;
     const waits: Promise<void>[] = [];
-    for (const c of this.connections.values()) c.socket.destroy();
+    for (const c of this.connections.values()) {
+      if (c.kind === 'ws') {
+        // A close frame lets a browser client tell a restart from a network failure (RFC 6455 §7.4.1).
+        clearTimeout(c.idle);
+        c.ending = true;
+        try {
+          c.ws.close(WS_CLOSE.goingAway, 'shutting down');
+        } catch {
+          c.ws.terminate();
+        }
+        setTimeout(() => c.ws.terminate(), 1000).unref();
+      } else c.socket.destroy();
+    }
     this.connections.clear();
     this.byEndpoint.clear();
     const udp = this.udp;
@@ -189,8 +342,7 @@ export class SipTransports {
         r();
       }
     }));
-    const server = this.tcpServer;
-    if (server) waits.push(new Promise<void>((r) => server.close(() => r())));
+    for (const server of this.servers.values()) waits.push(new Promise<void>((r) => server.close(() => r())));
     this.closing = Promise.all(waits).then(() => undefined);
     return this.closing;
   }
@@ -233,27 +385,36 @@ export class SipTransports {
     return message ? { kind: 'error', error: original.error, message } : original;
   }
 
-  private onAccept(socket: net.Socket): void {
+  private onAccept(socket: net.Socket, transport: StreamTransportName): void {
     try {
+      socket.on('error', () => {}); // errors before adopt(), and on the raw socket under TLS
       const address = normalizeAddress(socket.remoteAddress ?? '');
+      const port = socket.remotePort ?? 0;
       if (this.closing || this.connections.size >= this.maxConnections || !this.allowed(address)) {
-        socket.on('error', () => {});
         socket.destroy();
         return;
       }
-      this.adopt(socket, address, socket.remotePort ?? 0);
+      if (transport === 'tls') {
+        // Server side of RFC 3261 §26.3.1. We do not ask for client certificates: digest
+        // authenticates users over server-authenticated TLS (RFC 3261 §26.3.2.1). A failed
+        // handshake is an 'error' on this socket.
+        const secure = new tls.TLSSocket(socket, { isServer: true, secureContext: this.tlsContext, requestCert: false });
+        this.adopt(secure, 'tls', address, port);
+      } else this.adopt(socket, 'tcp', address, port);
     } catch (e) {
-      this.report(e, 'tcp-accept');
+      this.report(e, `${transport}-accept`);
     }
   }
 
-  /** Register a connection (accepted or opened by us) and wire its events. */
-  private adopt(socket: net.Socket, address: string, port: number): Connection {
-    const conn: Connection = {
-      id: `tcp-${this.nextId++}`,
+  /** Register a TCP/TLS connection (accepted or opened by us) and wire its events. */
+  private adopt(socket: net.Socket, transport: StreamTransportName, address: string, port: number): StreamConnection {
+    const conn: StreamConnection = {
+      kind: 'stream',
+      id: `${transport}-${this.nextId++}`,
+      transport,
       socket,
       framer: new StreamFramer(this.limits),
-      key: endpointKey(address, port),
+      key: endpointKey(transport, address, port),
       address,
       port,
     };
@@ -263,32 +424,50 @@ export class SipTransports {
     // Idle connections close (RFC 5923 §8 leaves the policy to us; RFC 5626 keep-alives count as traffic).
     socket.setTimeout(this.idleTimeoutMs, () => socket.destroy());
     socket.on('data', (chunk: Buffer) => this.onData(conn, chunk));
-    socket.on('error', (e) => this.report(e, `tcp ${conn.id}`));
+    socket.on('error', (e) => this.report(e, conn.id));
     socket.on('close', () => this.forget(conn));
     return conn;
+  }
+
+  private adoptWebSocket(ws: SipWebSocket, transport: WebSocketTransportName, address: string, port: number): void {
+    // Same idle policy as streams; any frame either way (SIP, CRLF keep-alive, WebSocket ping or
+    // pong) counts as traffic. The timer is refreshed, not re-created, on each frame.
+    const idle = setTimeout(() => ws.terminate(), this.idleTimeoutMs);
+    idle.unref();
+    const conn: WsConnection = { kind: 'ws', id: `${transport}-${this.nextId++}`, transport, ws, address, port, ending: false, idle };
+    this.connections.set(conn.id, conn);
+    ws.on('message', (data) => this.onWsMessage(conn, data));
+    ws.on('ping', () => idle.refresh());
+    ws.on('pong', () => idle.refresh());
+    ws.on('error', (e) => this.report(e, conn.id));
+    ws.on('close', () => {
+      clearTimeout(idle);
+      this.forget(conn);
+    });
   }
 
   /**
    * Half-close after flushing what we wrote (the 400/513); a peer that never closes its side is
    * cut off after a grace period. The connection stays counted until its socket is gone.
    */
-  private shutdown(conn: Connection): void {
+  private shutdown(conn: StreamConnection): void {
     if (this.byEndpoint.get(conn.key) === conn.id) this.byEndpoint.delete(conn.key);
     conn.socket.end();
     setTimeout(() => conn.socket.destroy(), 2000).unref();
   }
 
   private forget(conn: Connection): void {
-    this.connections.delete(conn.id);
-    if (this.byEndpoint.get(conn.key) === conn.id) this.byEndpoint.delete(conn.key);
+    // A connection of a closed instance may close later; the maps were already cleared.
+    if (this.connections.get(conn.id) === conn) this.connections.delete(conn.id);
+    if (conn.kind === 'stream' && this.byEndpoint.get(conn.key) === conn.id) this.byEndpoint.delete(conn.key);
   }
 
-  private onData(conn: Connection, chunk: Buffer): void {
+  private onData(conn: StreamConnection, chunk: Buffer): void {
     try {
       if (this.closing || conn.socket.destroyed) return;
       if (!this.allowed(conn.address)) return;
       const events = conn.framer.push(chunk);
-      const source: SipEndpoint = { transport: 'tcp', address: conn.address, port: conn.port, connectionId: conn.id };
+      const source: SipEndpoint = { transport: conn.transport, address: conn.address, port: conn.port, connectionId: conn.id };
       for (const ev of events) {
         if (ev.kind === 'ping') this.write(conn, CRLF); // RFC 5626 §4.4.1: CRLFCRLF ping → CRLF pong
         else if (ev.kind === 'pong') continue;
@@ -301,11 +480,46 @@ export class SipTransports {
         }
       }
       if (conn.framer.buffered > this.maxBufferedBytes) {
-        this.report(new SipTransportError('SIP_TRANSPORT_BUFFER', `${conn.id} holds too many unparsed bytes`), 'tcp-limit');
+        this.report(new SipTransportError('SIP_TRANSPORT_BUFFER', `${conn.id} holds too many unparsed bytes`), `${conn.transport}-limit`);
         conn.socket.destroy();
       }
     } catch (e) {
-      this.report(e, `tcp-receive ${conn.id}`);
+      this.report(e, `${conn.transport}-receive ${conn.id}`);
+    }
+  }
+
+  /**
+   * One WebSocket message is one SIP message (RFC 7118 §5), so no framer: it is parsed like a
+   * datagram, and a bad message costs only itself (the connection stays open) unless nothing of
+   * it could be read because it was too large.
+   */
+  private onWsMessage(conn: WsConnection, data: WebSocketData): void {
+    try {
+      if (this.closing || !usable(conn)) return;
+      conn.idle.refresh();
+      if (!this.allowed(conn.address)) return;
+      const buf = wsDataToBuffer(data);
+      const source: SipEndpoint = { transport: conn.transport, address: conn.address, port: conn.port, connectionId: conn.id };
+      // RFC 5626 §4.4.1 keep-alives carried as WebSocket messages (SIP.js sends them): answer a
+      // CRLFCRLF ping with a CRLF pong in its own message, ignore a lone CRLF.
+      const keepAlive = wsKeepAlive(buf);
+      if (keepAlive === 'ping') return this.write(conn, CRLF);
+      if (keepAlive === 'pong') return;
+      let result = parseWebSocketMessage(buf, this.limits);
+      if (result.kind === 'error' && result.error.status === 513 && !result.message) {
+        const withHead = this.readOversizedHead(buf, result);
+        if (withHead.kind !== 'error' || !withHead.message) {
+          // Nothing to answer 513 to: refuse the message the WebSocket way (RFC 6455 §7.4.1).
+          conn.ending = true;
+          conn.ws.close(WS_CLOSE.tooBig, 'SIP message too large');
+          setTimeout(() => conn.ws.terminate(), 2000).unref();
+          return;
+        }
+        result = withHead;
+      }
+      this.handle(result, source, true);
+    } catch (e) {
+      this.report(e, `${conn.transport}-receive ${conn.id}`);
     }
   }
 
@@ -342,29 +556,53 @@ export class SipTransports {
 
   // ---------------------------------------------------------------------------------- outbound
 
-  private connectionFor(target: SipEndpoint): Connection {
+  private connectionFor(target: SipEndpoint, transport: StreamTransportName): StreamConnection {
     if (target.connectionId !== undefined) {
       const c = this.connections.get(target.connectionId);
-      if (c && usable(c)) return c;
+      if (c && c.kind === 'stream' && c.transport === transport && usable(c)) return c;
     }
-    const id = this.byEndpoint.get(endpointKey(target.address, target.port));
+    const id = this.byEndpoint.get(endpointKey(transport, target.address, target.port));
     const existing = id === undefined ? undefined : this.connections.get(id);
-    if (existing && usable(existing)) return existing;
+    if (existing && existing.kind === 'stream' && usable(existing)) return existing;
     if (this.connections.size >= this.maxConnections) {
-      throw new SipTransportError('SIP_TRANSPORT_TOO_MANY', 'TCP connection limit reached');
+      throw new SipTransportError('SIP_TRANSPORT_TOO_MANY', 'connection limit reached');
     }
-    const socket = net.connect({ host: target.address, port: target.port });
-    return this.adopt(socket, normalizeAddress(target.address), target.port);
+    const socket = transport === 'tls' ? this.connectTls(target) : net.connect({ host: target.address, port: target.port });
+    return this.adopt(socket, transport, normalizeAddress(target.address), target.port);
+  }
+
+  /**
+   * RFC 3261 §26.3.1 / RFC 5922 §7.2: the server's certificate must verify and match the host
+   * we meant to reach. Node checks it against `host` (a DNS name or an IP SAN) and sends SNI for
+   * names. Writes made during the handshake are queued by the TLS socket.
+   */
+  private connectTls(target: SipEndpoint): tls.TLSSocket {
+    const c = this.opts.tlsClient ?? {};
+    const options: tls.ConnectionOptions = { host: target.address, port: target.port, rejectUnauthorized: c.rejectUnauthorized ?? true };
+    if (!net.isIP(target.address)) options.servername = target.address;
+    if (c.ca !== undefined) options.ca = c.ca;
+    if (c.cert !== undefined) options.cert = c.cert;
+    if (c.key !== undefined) options.key = c.key;
+    return tls.connect(options);
   }
 
   private write(conn: Connection, data: Buffer): void {
     if (!usable(conn)) throw new SipTransportError('SIP_TRANSPORT_CLOSED', `${conn.id} is closed`);
     // A peer that stops reading must not make us buffer without bound.
-    if (conn.socket.writableLength + data.length > this.maxBufferedBytes) {
-      conn.socket.destroy();
+    const queued = conn.kind === 'ws' ? conn.ws.bufferedAmount : conn.socket.writableLength;
+    if (queued + data.length > this.maxBufferedBytes) {
+      destroy(conn);
       throw new SipTransportError('SIP_TRANSPORT_BUFFER', `${conn.id} is not draining its output`);
     }
-    conn.socket.write(data);
+    if (conn.kind === 'stream') {
+      conn.socket.write(data);
+      return;
+    }
+    conn.idle.refresh();
+    // RFC 7118 §5: text frames must be UTF-8; a body that is not goes in a binary frame.
+    conn.ws.send(data, { binary: !isUtf8(data) }, (err) => {
+      if (err) this.report(err, `${conn.transport}-send ${conn.id}`);
+    });
   }
 
   private report(err: unknown, context: string): void {

@@ -9,7 +9,22 @@ export class SipTransportError extends AppError {
   }
 }
 
-export type SipTransportName = 'udp' | 'tcp';
+/**
+ * `tls` is RFC 3261 §26.2 (SIP over TLS on a stream, framed like TCP); `ws` / `wss` are RFC 7118
+ * (one SIP message per WebSocket message). The Via and `TransportTarget` spellings are upper-case.
+ */
+export type SipTransportName = 'udp' | 'tcp' | 'tls' | 'ws' | 'wss';
+
+export const SIP_TRANSPORT_NAMES: readonly SipTransportName[] = ['udp', 'tcp', 'tls', 'ws', 'wss'];
+
+export function isSipTransportName(name: string): name is SipTransportName {
+  return (SIP_TRANSPORT_NAMES as readonly string[]).includes(name);
+}
+
+/** Stream transports framed by Content-Length (RFC 3261 §18.3). */
+export type StreamTransportName = 'tcp' | 'tls';
+/** WebSocket transports: inbound connections only, handed over by the app's HTTP server. */
+export type WebSocketTransportName = 'ws' | 'wss';
 
 /** Where a message came from, or where it goes. */
 export interface SipEndpoint {
@@ -35,7 +50,7 @@ export function toTransportTarget(e: SipEndpoint): TransportTarget {
 /** The transaction layer's `TransportTarget` → endpoint. Unknown transports are refused. */
 export function fromTransportTarget(t: TransportTarget): SipEndpoint {
   const name = t.transport.toLowerCase();
-  if (name !== 'udp' && name !== 'tcp') throw new SipTransportError('SIP_TRANSPORT_UNSUPPORTED', `unsupported transport ${t.transport}`);
+  if (!isSipTransportName(name)) throw new SipTransportError('SIP_TRANSPORT_UNSUPPORTED', `unsupported transport ${t.transport}`);
   const e: SipEndpoint = { transport: name, address: t.host, port: t.port };
   if (t.connection !== undefined) e.connectionId = t.connection;
   return e;

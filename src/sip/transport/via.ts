@@ -84,8 +84,10 @@ export function stampVia(req: SipRequest, source: SipEndpoint): boolean {
 /**
  * Where to send a response to `req` (already stamped by `stampVia`) that came from `source`
  * (RFC 3261 §18.2.2 with RFC 3581 §4):
- * - reliable transport: the connection the request arrived on (`connectionId`); if it has closed,
- *   the transport opens a new one to the `received` address and the sent-by port (default 5060);
+ * - WebSocket (ws / wss): only the connection the request arrived on (RFC 7118 §5);
+ * - TCP / TLS: the connection the request arrived on (`connectionId`); if it has closed, the
+ *   transport opens a new one to the `received` address and the sent-by port (5060 for TCP, 5061
+ *   for TLS, RFC 3261 §18.2.2 and §19.1.2);
  * - `maddr` in the top Via: that address, sent-by port (multicast TTL is not handled);
  * - `rport` in the top Via (UDP): the source address and port of the request;
  * - otherwise `received` (or the sent-by host) and the sent-by port, 5060 by default.
@@ -93,11 +95,19 @@ export function stampVia(req: SipRequest, source: SipEndpoint): boolean {
  */
 export function responseTarget(req: SipRequest, source: SipEndpoint): SipEndpoint {
   const via = req.via?.[0];
+  if (source.transport === 'ws' || source.transport === 'wss') {
+    // RFC 7118 §5: the response goes back over the WebSocket the request came on. The sent-by host
+    // is often a random `.invalid` name and a browser cannot accept connections, so there is no
+    // address to fall back to: the peer's own address is kept only for logs.
+    const t: SipEndpoint = { transport: source.transport, address: source.address, port: source.port };
+    if (source.connectionId !== undefined) t.connectionId = source.connectionId;
+    return t;
+  }
   if (source.transport !== 'udp') {
     const t: SipEndpoint = {
       transport: source.transport,
       address: via?.received ?? source.address,
-      port: via?.port ?? 5060,
+      port: via?.port ?? (source.transport === 'tls' ? 5061 : 5060),
     };
     if (source.connectionId !== undefined) t.connectionId = source.connectionId;
     // No Via at all: fall back to the exact source so the connection lookup still matches.

@@ -11,4 +11,9 @@ export const queryKeys = {
   detail: (type: RecordTypeKey, id: string) => ['records', type, 'detail', id] as const,
   timeline: (type: RecordTypeKey, id: string) => ['records', type, 'timeline', id] as const,
   importJob: (id: string) => ['imports', id] as const,
+  /** All seat queries start with ['seats'] so one invalidation refreshes the admin list and "my seat". */
+  seats: ['seats'] as const,
+  seatList: ['seats', 'list'] as const,
+  mySeat: ['seats', 'me'] as const,
+  sipSettings: ['sip', 'settings'] as const,
 };

@@ -116,3 +116,54 @@ export interface LiveEvent {
   at: string;
   data: unknown;
 }
+
+/** SIP transports a phone can register over (ws is a browser phone's plain WebSocket). */
+export type SipTransport = 'udp' | 'tcp' | 'tls' | 'ws' | 'wss';
+
+/** One device registered on a seat (a seat may have several: desk phone, softphone…). */
+export interface Registration {
+  id: string;
+  contact: string;
+  transport: SipTransport;
+  /** "ip:port" the REGISTER came from */
+  source: string;
+  userAgent: string | null;
+  expiresAt: string;
+}
+
+export type SeatStatus = 'registered' | 'unregistered';
+
+/** A SIP seat (extension); `number` is also its SIP username. */
+export interface Seat {
+  id: string;
+  number: string;
+  userId: string | null;
+  userName: string | null;
+  displayName: string | null;
+  enabled: boolean;
+  status: SeatStatus;
+  registrations: Registration[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface SipTransportSetting {
+  transport: Exclude<SipTransport, 'ws'>;
+  host: string;
+  port: number;
+  /** wss only, e.g. wss://host/sip */
+  url?: string;
+}
+
+/** What a phone needs besides its username and password (GET /api/v1/sip/settings). */
+export interface SipSettings {
+  /** what a phone puts as domain/server, e.g. "192.168.1.5" */
+  domain: string;
+  realm: string;
+  transports: SipTransportSetting[];
+}
+
+export interface MySeatResponse {
+  seat: Seat | null;
+  settings: SipSettings;
+}

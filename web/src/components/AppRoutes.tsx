@@ -1,7 +1,9 @@
 import { Navigate, Route, Routes } from 'react-router-dom';
 import { RECORD_TYPES } from '../api/recordTypes';
 import { ImportPage } from '../pages/ImportPage';
+import { MyPhonePage } from '../pages/MyPhonePage';
 import { NotFoundPage } from '../pages/NotFoundPage';
+import { PhonesPage } from '../pages/PhonesPage';
 import { RecordDetailPage } from '../pages/RecordDetailPage';
 import { RecordListPage } from '../pages/RecordListPage';
 import { SetupPage } from '../pages/SetupPage';
@@ -31,11 +33,20 @@ export function AppRoutes() {
           </Route>
         ))}
         <Route path="import" element={<ImportPage />} />
+        <Route path="my-phone" element={<MyPhonePage />} />
         <Route
           path="admin/users"
           element={
             <RequireAdmin>
               <UsersPage />
+            </RequireAdmin>
+          }
+        />
+        <Route
+          path="admin/phones"
+          element={
+            <RequireAdmin>
+              <PhonesPage />
             </RequireAdmin>
           }
         />

@@ -2,16 +2,7 @@ import { CopyOutlined, PhoneOutlined } from '@ant-design/icons';
 import { App, Empty, Flex, Tag } from 'antd';
 import { useTranslation } from 'react-i18next';
 import type { Phone } from '../api/types';
-
-async function copyText(text: string): Promise<void> {
-  if (navigator.clipboard?.writeText) return navigator.clipboard.writeText(text);
-  const area = document.createElement('textarea');
-  area.value = text;
-  document.body.appendChild(area);
-  area.select();
-  document.execCommand('copy');
-  area.remove();
-}
+import { copyText } from './copyText';
 
 /** Phone numbers with their labels; a click copies the number (click to call comes with the phone). */
 export function PhoneList({ phones }: { phones: Phone[] }) {

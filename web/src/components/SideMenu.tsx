@@ -4,6 +4,8 @@ import {
   CustomerServiceOutlined,
   DollarOutlined,
   ImportOutlined,
+  MobileOutlined,
+  PhoneOutlined,
   SettingOutlined,
   TeamOutlined,
   UserAddOutlined,
@@ -27,17 +29,22 @@ export function SideMenu() {
     { key: '/tickets', icon: <CustomerServiceOutlined />, label: t('nav.tickets') },
     { key: '/tasks', icon: <CheckSquareOutlined />, label: t('nav.tasks') },
     { key: '/import', icon: <ImportOutlined />, label: t('nav.import') },
+    { key: '/my-phone', icon: <MobileOutlined />, label: t('nav.myPhone') },
   ];
   if (isAdmin(me.data)) {
     items.push({
       key: 'admin',
       icon: <SettingOutlined />,
       label: t('nav.admin'),
-      children: [{ key: '/admin/users', icon: <TeamOutlined />, label: t('nav.users') }],
+      children: [
+        { key: '/admin/users', icon: <TeamOutlined />, label: t('nav.users') },
+        { key: '/admin/phones', icon: <PhoneOutlined />, label: t('nav.phones') },
+      ],
     });
   }
-  const selected = '/' + (location.pathname.split('/')[1] ?? '');
-  const selectedKey = location.pathname.startsWith('/admin/users') ? '/admin/users' : selected;
+  const [, first = '', second = ''] = location.pathname.split('/');
+  // admin pages are keyed by their first two segments (/admin/users, /admin/phones), others by the first
+  const selectedKey = first === 'admin' ? `/admin/${second}` : `/${first}`;
   return (
     <Menu
       theme="dark"

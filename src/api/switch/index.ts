@@ -1,0 +1,1 @@
+export { switchRoutes, type SipSettings, type SwitchRoutesOptions } from './routes.js';

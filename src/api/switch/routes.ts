@@ -1,0 +1,83 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import { notFound } from '../../kit/index.js';
+import type { CallView, SeatView, SeatsService } from '../../switch/index.js';
+import { ErrorOut, IdParams } from '../accounts/schemas.js';
+import { CallOut, NewSeatBody, PasswordOut, PatchSeatBody, SeatOut, SipSettingsOut } from './schemas.js';
+
+export interface SipSettings {
+  domain: string;
+  realm: string;
+  transports: { transport: 'udp' | 'tcp' | 'tls' | 'ws' | 'wss'; host: string; port: number; url?: string }[];
+}
+
+export interface SwitchRoutesOptions {
+  seats: SeatsService;
+  /** What a phone needs to know to register to this tenant (SPEC A2). */
+  settings(tenantId: string): Promise<SipSettings>;
+  /** Live calls of a tenant. */
+  calls(tenantId: string): CallView[];
+}
+
+const errors = { 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut };
+
+const callOut = (c: CallView) => {
+  const { tenantId: _t, ...rest } = c;
+  return rest;
+};
+
+/** Seats (admins manage them; each user sees their own), SIP settings, live calls. */
+export const switchRoutes =
+  (opts: SwitchRoutesOptions): FastifyPluginAsync =>
+  async (app) => {
+    const { seats } = opts;
+    const tags = ['seats'];
+
+    app.get('/seats', { config: { role: 'admin' }, schema: { tags, response: { 200: Type.Object({ items: Type.Array(SeatOut) }), ...errors } } }, async (req) => ({
+      items: await seats.list(req.actor.tenantId),
+    }));
+
+    app.post<{ Body: NewSeatBody }>(
+      '/seats',
+      { config: { role: 'admin' }, schema: { tags, body: NewSeatBody, response: { 201: Type.Object({ seat: SeatOut, password: Type.String() }), ...errors } } },
+      async (req, reply) => reply.status(201).send(await seats.create(req.actor.tenantId, req.body)),
+    );
+
+    app.get<{ Params: IdParams }>('/seats/:id', { config: { role: 'admin' }, schema: { tags, params: IdParams, response: { 200: SeatOut, ...errors } } }, async (req) =>
+      seats.get(req.actor.tenantId, req.params.id),
+    );
+
+    app.patch<{ Params: IdParams; Body: PatchSeatBody }>(
+      '/seats/:id',
+      { config: { role: 'admin' }, schema: { tags, params: IdParams, body: PatchSeatBody, response: { 200: Type.Object({ seat: SeatOut }), ...errors } } },
+      async (req) => ({ seat: await seats.update(req.actor.tenantId, req.params.id, req.body) }),
+    );
+
+    app.delete<{ Params: IdParams }>('/seats/:id', { config: { role: 'admin' }, schema: { tags, params: IdParams, response: { ...errors } } }, async (req, reply) => {
+      await seats.remove(req.actor.tenantId, req.params.id);
+      return reply.status(204).send();
+    });
+
+    app.post<{ Params: IdParams }>(
+      '/seats/:id/password',
+      { config: { role: 'admin' }, schema: { tags, params: IdParams, response: { 200: PasswordOut, ...errors } } },
+      async (req) => ({ password: await seats.resetPassword(req.actor.tenantId, req.params.id) }),
+    );
+
+    app.get('/me/seat', { schema: { tags, response: { 200: Type.Object({ seat: Type.Union([SeatOut, Type.Null()]), settings: SipSettingsOut }), ...errors } } }, async (req) => {
+      const [seat, settings] = await Promise.all([seats.ofUser(req.actor.tenantId, req.actor.userId), opts.settings(req.actor.tenantId)]);
+      return { seat: seat satisfies SeatView | null, settings };
+    });
+
+    app.post('/me/seat/password', { schema: { tags, response: { 200: PasswordOut, ...errors } } }, async (req) => {
+      const seat = await seats.ofUser(req.actor.tenantId, req.actor.userId);
+      if (!seat) throw notFound('SEAT_NOT_FOUND', 'you have no seat');
+      return { password: await seats.resetPassword(req.actor.tenantId, seat.id) };
+    });
+
+    app.get('/sip/settings', { schema: { tags, response: { 200: SipSettingsOut, ...errors } } }, async (req) => opts.settings(req.actor.tenantId));
+
+    app.get('/calls', { config: { role: 'supervisor' }, schema: { tags: ['calls'], response: { 200: Type.Object({ items: Type.Array(CallOut) }), ...errors } } }, async (req) => ({
+      items: opts.calls(req.actor.tenantId).map(callOut),
+    }));
+  };

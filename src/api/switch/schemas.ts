@@ -1,0 +1,73 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+const Transport = Type.Union([Type.Literal('udp'), Type.Literal('tcp'), Type.Literal('tls'), Type.Literal('ws'), Type.Literal('wss')]);
+const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
+
+export const RegistrationOut = Type.Object({
+  id: Type.String(),
+  contact: Type.String(),
+  transport: Transport,
+  source: Type.String(),
+  userAgent: Nullable(Type.String()),
+  expiresAt: Type.String(),
+});
+
+export const SeatOut = Type.Object({
+  id: Type.String(),
+  number: Type.String(),
+  userId: Nullable(Type.String()),
+  userName: Nullable(Type.String()),
+  displayName: Nullable(Type.String()),
+  enabled: Type.Boolean(),
+  status: Type.Union([Type.Literal('registered'), Type.Literal('unregistered')]),
+  registrations: Type.Array(RegistrationOut),
+  createdAt: Type.String(),
+  updatedAt: Type.String(),
+});
+
+export const SipSettingsOut = Type.Object({
+  domain: Type.String(),
+  realm: Type.String(),
+  transports: Type.Array(
+    Type.Object({
+      transport: Type.Union([Type.Literal('udp'), Type.Literal('tcp'), Type.Literal('tls'), Type.Literal('wss'), Type.Literal('ws')]),
+      host: Type.String(),
+      port: Type.Integer(),
+      url: Type.Optional(Type.String()),
+    }),
+  ),
+});
+
+export const NewSeatBody = Type.Object(
+  {
+    number: Type.String({ minLength: 1, maxLength: 20 }),
+    userId: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 64 }))),
+    displayName: Type.Optional(Nullable(Type.String({ maxLength: 100 }))),
+  },
+  { additionalProperties: false },
+);
+export type NewSeatBody = Static<typeof NewSeatBody>;
+
+export const PatchSeatBody = Type.Object(
+  {
+    userId: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 64 }))),
+    displayName: Type.Optional(Nullable(Type.String({ maxLength: 100 }))),
+    enabled: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+export type PatchSeatBody = Static<typeof PatchSeatBody>;
+
+export const PasswordOut = Type.Object({ password: Type.String() });
+
+export const CallOut = Type.Object({
+  id: Type.String(),
+  state: Type.String(),
+  from: Type.String(),
+  to: Type.String(),
+  startedAt: Type.String(),
+  answeredAt: Nullable(Type.String()),
+  endedAt: Nullable(Type.String()),
+  endReason: Nullable(Type.String()),
+  status: Type.Union([Type.Integer(), Type.Null()]),
+});

@@ -1,0 +1,171 @@
+/**
+ * Wiring of the phone system: seats and the location service are built with the app (the API
+ * needs them); the SIP server and the media workers start only when the app listens.
+ */
+import { randomBytes } from 'node:crypto';
+import { lookup } from 'node:dns/promises';
+import { readFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
+import { networkInterfaces } from 'node:os';
+import type { AccountsRepo } from '../accounts/index.js';
+import type { SipSettings } from '../api/index.js';
+import type { Config } from '../config/index.js';
+import type { Clock, EventBus } from '../kit/index.js';
+import { MediaEngine } from '../media/index.js';
+import { KyselyBindingsRepo, KyselySeatsRepo, KyselySipTenants, type Store } from '../store/index.js';
+import type { DigestAlgorithm, SipWebSocket } from '../sip/index.js';
+import { Location, SeatsService, SipGuard, SipServer, type CallView, type SecurityEvent } from '../switch/index.js';
+
+export interface SwitchParts {
+  seats: SeatsService;
+  location: Location;
+  guard: SipGuard;
+  tenants: KyselySipTenants;
+  /** The running SIP server (after start). */
+  sip(): SipServer | null;
+  /** Accepts a WebSocket from the HTTP server's /sip route; closed when SIP is not running. */
+  acceptWebSocket(socket: SipWebSocket, remote: { address: string; port: number }, secure: boolean): void;
+  /** Where browsers reach SIP over WebSocket (from the public URL), once the HTTP server listens. */
+  setWebSocketUrl(url: string): void;
+  settings(tenantId: string): Promise<SipSettings>;
+  calls(tenantId: string): CallView[];
+  start(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The address phones reach us at: configured, else the bind address, else the first external IPv4. */
+export function defaultPublicAddress(config: Pick<Config, 'sipPublicAddress' | 'sipHost'>): string {
+  if (config.sipPublicAddress) return config.sipPublicAddress;
+  if (config.sipHost !== '0.0.0.0' && config.sipHost !== '::') return config.sipHost;
+  for (const list of Object.values(networkInterfaces())) {
+    for (const i of list ?? []) if (i.family === 'IPv4' && !i.internal) return i.address;
+  }
+  return '127.0.0.1';
+}
+
+export async function buildSwitch(deps: {
+  config: Config;
+  store: Store;
+  bus: EventBus;
+  clock: Clock;
+  accountsRepo: AccountsRepo;
+  log: (level: 'info' | 'warn', msg: string, data?: object) => void;
+}): Promise<SwitchParts> {
+  const { config, store, bus, clock, accountsRepo, log } = deps;
+  const publicAddress = defaultPublicAddress(config);
+  const seatsRepo = new KyselySeatsRepo(store.db);
+  const tenants = new KyselySipTenants(store.db, { defaultSlug: config.sipDefaultTenant, publicAddress, now: () => clock.now() });
+  const location = new Location({ repo: new KyselyBindingsRepo(store.db), clock, events: bus });
+  const guard = new SipGuard(
+    clock,
+    {
+      maxFailures: config.sipBanFailures,
+      windowMs: config.sipBanWindowSeconds * 1000,
+      banMs: config.sipBanMinutes * 60_000,
+      ratePerSecond: config.sipRateLimit,
+      trusted: config.sipTrustedAddresses.split(',').map((s) => s.trim()).filter(Boolean),
+      maxTracked: 100_000,
+    },
+    (e: SecurityEvent) => log('warn', e.kind === 'sip.ban' ? 'security: SIP source banned' : 'security: SIP authentication failed', e),
+  );
+  const seats = new SeatsService({
+    repo: seatsRepo,
+    users: {
+      get: async (tenantId, userId) => accountsRepo.getUser(tenantId, userId),
+      names: async (tenantId) => new Map((await accountsRepo.listUsers(tenantId)).map((u) => [u.id, u.name])),
+    },
+    bindings: location,
+    events: bus,
+    clock,
+    realmOf: async (tenantId) => (await tenants.byId(tenantId))?.realm ?? 'hotline',
+  });
+  await location.start();
+
+  let server: SipServer | null = null;
+  let media: MediaEngine | null = null;
+  let wsUrl: string | null = null;
+
+  return {
+    seats,
+    location,
+    guard,
+    tenants,
+    sip: () => server,
+    acceptWebSocket(socket, remote, secure) {
+      if (!server) socket.close(1013, 'SIP is not running');
+      else server.transports.acceptWebSocket(socket, remote, secure);
+    },
+    setWebSocketUrl(url) {
+      wsUrl = url;
+      server?.setPort(url.startsWith('wss:') ? 'wss' : 'ws', Number(new URL(url).port || (url.startsWith('wss:') ? 443 : 80)));
+    },
+    calls: (tenantId) => (server ? server.b2bua.activeCalls.filter((c) => c.tenantId === tenantId) : []),
+    async settings(tenantId) {
+      const t = await tenants.byId(tenantId);
+      const domain = t?.domain ?? publicAddress;
+      const transports: SipSettings['transports'] = [];
+      const udp = server?.port('udp') ?? config.sipPort;
+      transports.push({ transport: 'udp', host: publicAddress, port: udp }, { transport: 'tcp', host: publicAddress, port: server?.port('tcp') ?? udp });
+      const tls = server?.port('tls');
+      if (tls) transports.push({ transport: 'tls', host: publicAddress, port: tls });
+      if (wsUrl) {
+        const u = new URL(wsUrl);
+        const secure = u.protocol === 'wss:';
+        transports.push({ transport: secure ? 'wss' : 'ws', host: u.hostname, port: Number(u.port || (secure ? 443 : 80)), url: wsUrl });
+      }
+      return { domain, realm: t?.realm ?? 'hotline', transports };
+    },
+    async start() {
+      if (!config.sipEnabled || server) return;
+      // SDP needs an IP address: a configured host name is resolved once at start.
+      const mediaAddress = isIP(publicAddress) ? publicAddress : (await lookup(publicAddress, { family: 4 })).address;
+      media = await MediaEngine.start({
+        host: config.sipHost,
+        publicAddress: mediaAddress,
+        portMin: config.rtpPortMin,
+        portMax: config.rtpPortMax,
+        workers: config.mediaWorkers,
+        onEvent: (e) => log('warn', `media ${e.type}`, e),
+      });
+      const engine = media;
+      const secretHex = (await accountsRepo.getMeta('sip.nonce_secret')) ?? randomBytes(32).toString('hex');
+      await accountsRepo.setMeta('sip.nonce_secret', secretHex);
+      const tls =
+        config.sipTlsCert && config.sipTlsKey
+          ? { port: config.sipTlsPort, cert: await readFile(config.sipTlsCert), key: await readFile(config.sipTlsKey) }
+          : undefined;
+      server = new SipServer({
+        clock,
+        events: bus,
+        tenants,
+        seats: seatsRepo,
+        location,
+        guard,
+        media: { address: mediaAddress, createRelay: () => engine.createRelay() },
+        nonceSecret: Buffer.from(secretHex, 'hex'),
+        publicAddress,
+        digestAlgorithms: config.sipDigestAlgorithms.split(',').map((a) => a.trim().toUpperCase() as DigestAlgorithm),
+        registrar: { minExpires: config.sipMinExpires, maxExpires: config.sipMaxExpires, defaultExpires: config.sipMaxExpires, maxBindingsPerSeat: 10 },
+        listen: { host: config.sipHost, port: config.sipPort, ...(tls ? { tls } : {}) },
+        log,
+      });
+      try {
+        const ports = await server.start();
+        log('info', 'SIP server listening', { address: publicAddress, ...ports });
+      } catch (e) {
+        await server.close().catch(() => {});
+        server = null;
+        await engine.close();
+        media = null;
+        throw e;
+      }
+    },
+    async close() {
+      await server?.close();
+      server = null;
+      await media?.close();
+      media = null;
+      await location.close();
+    },
+  };
+}

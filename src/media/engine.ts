@@ -1,0 +1,344 @@
+import { randomUUID } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { isIP } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { RpcClient } from './channel.js';
+import { MediaError } from './errors.js';
+import { PortAllocator } from './ports.js';
+import type { Endpoint, PeerSpec, RelayStats, Side, WorkerInit, WorkerMessage } from './protocol.js';
+
+export interface MediaEngineOptions {
+  /** The local IP the relays' sockets bind to. */
+  host: string;
+  /** IP written into SDP (the relay's address as peers see it); default `host`. Required when host is 0.0.0.0 or ::. */
+  publicAddress?: string;
+  /** Inclusive range of UDP ports for RTP (even) and RTCP (odd). */
+  portMin: number;
+  portMax: number;
+  /** Worker threads; default 1. */
+  workers?: number;
+  /** Told about worker crashes and respawns. Never throws into the engine. */
+  onEvent?: (event: MediaEngineEvent) => void;
+}
+
+export type MediaEngineEvent =
+  /** A worker died unexpectedly; its relays are gone and their ports freed. */
+  | { type: 'worker-crashed'; worker: number; exitCode: number; error?: string; lostRelays: string[] }
+  /** A replacement worker is ready. */
+  | { type: 'worker-respawned'; worker: number }
+  /** A worker crashed too often (5 times in a minute) or could not be restarted: its slot stays empty. */
+  | { type: 'worker-failed'; worker: number; error: string };
+
+export interface Relay {
+  readonly id: string;
+  /** Local RTP address/port of side a: where the A-party sends. RTCP is port + 1. */
+  readonly a: Endpoint;
+  readonly b: Endpoint;
+  /**
+   * The peer negotiated in SDP for a side. Packets are accepted only from its IP; the first one
+   * latches its source port (symmetric RTP, RFC 4961), and another port of the same IP re-latches
+   * only after the latched one was silent for 2 s. Until a packet arrives, sends go to the SDP
+   * address/port. Address 0.0.0.0 (old-style hold, RFC 3264 §8.4) or port 0 stops sending.
+   */
+  setPeer(side: Side, peer: PeerSpec): Promise<void>;
+  stats(): Promise<RelayStats>;
+  /** Frees the ports; safe to repeat. */
+  close(): Promise<void>;
+}
+
+/** Crashes tolerated per worker slot in `CRASH_WINDOW_MS` before it is given up. */
+const MAX_CRASHES = 5;
+const CRASH_WINDOW_MS = 60_000;
+const READY_TIMEOUT_MS = 15_000;
+/** Attempts when another process holds ports of our range. */
+const BIND_ATTEMPTS = 8;
+
+/**
+ * How to start the worker. From dist/ it is the compiled `worker.js` next to this file. Under
+ * Vitest or tsx this file is TypeScript and Node 20 cannot load `worker.ts` by itself; nor can
+ * tsx's ESM loader help, because Node 20 does not apply `module.register()` hooks inside worker
+ * threads (`--import tsx` in the worker's execArgv still fails with ERR_UNKNOWN_FILE_EXTENSION).
+ * tsx's CommonJS require hook is per thread and does work there, so the worker is a two-line eval
+ * script that installs it and requires `worker.ts` (tsx compiles the ESM source to CommonJS on the
+ * fly). tsx is a devDependency, and only this TypeScript case needs it; the path is resolved from
+ * here, so any working directory works.
+ */
+function workerEntry(): { entry: URL | string; eval: boolean } {
+  if (!import.meta.url.endsWith('.ts')) return { entry: new URL('./worker.js', import.meta.url), eval: false };
+  const tsxCjs = createRequire(import.meta.url).resolve('tsx/cjs');
+  const source = fileURLToPath(new URL('./worker.ts', import.meta.url));
+  return { entry: `require(${JSON.stringify(tsxCjs)});\nrequire(${JSON.stringify(source)});\n`, eval: true };
+}
+
+interface Slot {
+  index: number;
+  worker: Worker | null;
+  client: RpcClient | null;
+  ready: Promise<void>;
+  relays: Map<string, RelayHandle>;
+  crashes: number[];
+  failed: boolean;
+  lastError?: string;
+}
+
+/** Internal start options (tests): not part of the module's surface. */
+export interface EngineInternals {
+  testHooks?: boolean;
+}
+
+export class MediaEngine {
+  private readonly slots: Slot[] = [];
+  private readonly ports: PortAllocator;
+  private readonly address: string;
+  private rr = 0;
+  private closing: Promise<void> | undefined;
+
+  private constructor(
+    private readonly opts: Required<Pick<MediaEngineOptions, 'host' | 'portMin' | 'portMax' | 'workers'>> & MediaEngineOptions,
+    private readonly internals: EngineInternals,
+  ) {
+    this.ports = new PortAllocator(opts.portMin, opts.portMax);
+    this.address = opts.publicAddress ?? opts.host;
+  }
+
+  /** Validate the options, start the workers and wait until each one has loaded. */
+  static async start(opts: MediaEngineOptions): Promise<MediaEngine> {
+    return startMediaEngine(opts, {});
+  }
+
+  /** @internal */
+  static async _start(opts: MediaEngineOptions, internals: EngineInternals): Promise<MediaEngine> {
+    const workers = opts.workers ?? 1;
+    const bad = (m: string) => new MediaError('MEDIA_BAD_OPTIONS', m);
+    const family = isIP(opts.host ?? '');
+    if (family === 0) throw bad(`host must be an IP address: ${String(opts.host)}`);
+    if (opts.publicAddress !== undefined && isIP(opts.publicAddress) === 0) throw bad(`publicAddress must be an IP address: ${opts.publicAddress}`);
+    if ((opts.host === '0.0.0.0' || opts.host === '::') && opts.publicAddress === undefined) throw bad('publicAddress is required when host is a wildcard');
+    const portOk = (p: number) => Number.isInteger(p) && p >= 1 && p <= 65535;
+    if (!portOk(opts.portMin) || !portOk(opts.portMax) || opts.portMin > opts.portMax) throw bad(`bad port range ${opts.portMin}-${opts.portMax}`);
+    if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw bad(`workers must be 1..64, not ${workers}`);
+    const engine = new MediaEngine({ ...opts, workers }, internals);
+    if (engine.ports.capacity < 2) throw bad('the port range holds no relay (4 ports: two even/odd pairs)');
+    for (let i = 0; i < workers; i++) engine.slots.push(engine.spawn(i));
+    try {
+      await Promise.all(engine.slots.map((s) => s.ready));
+    } catch (e) {
+      await engine.close();
+      throw e;
+    }
+    return engine;
+  }
+
+  private spawn(index: number, previous?: Slot): Slot {
+    const slot: Slot = previous ?? { index, worker: null, client: null, ready: Promise.resolve(), relays: new Map(), crashes: [], failed: false };
+    const entry = workerEntry();
+    const init: WorkerInit = { testHooks: this.internals.testHooks === true };
+    const worker = new Worker(entry.entry, { eval: entry.eval, workerData: init });
+    const client = new RpcClient(worker);
+    slot.worker = worker;
+    slot.client = client;
+    let lastError: string | undefined;
+    slot.ready = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(new MediaError('MEDIA_WORKER_FAILED', `media worker ${index} not ready after ${READY_TIMEOUT_MS} ms`));
+        void worker.terminate();
+      }, READY_TIMEOUT_MS);
+      timer.unref();
+      worker.on('message', (msg: WorkerMessage) => {
+        if (msg.kind === 'ready') {
+          clearTimeout(timer);
+          resolve();
+        } else client.handle(msg);
+      });
+      worker.on('error', (e) => {
+        lastError = e?.stack ?? String(e);
+      });
+      worker.once('exit', (exitCode) => {
+        clearTimeout(timer);
+        reject(new MediaError('MEDIA_WORKER_FAILED', `media worker ${index} exited (${exitCode}) before it was ready: ${lastError ?? ''}`));
+        this.onExit(slot, worker, exitCode, lastError);
+      });
+    });
+    slot.ready.catch(() => undefined); // observed by whoever awaits it
+    return slot;
+  }
+
+  private onExit(slot: Slot, worker: Worker, exitCode: number, error: string | undefined): void {
+    if (slot.worker !== worker) return;
+    const crash = new MediaError('MEDIA_WORKER_CRASHED', `media worker ${slot.index} exited with code ${exitCode}`);
+    slot.client?.failAll(crash);
+    slot.worker = null;
+    slot.client = null;
+    const lost = [...slot.relays.values()];
+    slot.relays.clear();
+    for (const r of lost) r.lost();
+    if (this.closing) return;
+
+    this.emit({ type: 'worker-crashed', worker: slot.index, exitCode, lostRelays: lost.map((r) => r.id), ...(error ? { error } : {}) });
+    const now = Date.now();
+    slot.crashes = slot.crashes.filter((t) => now - t < CRASH_WINDOW_MS);
+    slot.crashes.push(now);
+    if (slot.crashes.length > MAX_CRASHES) {
+      slot.failed = true;
+      slot.ready = Promise.reject(new MediaError('MEDIA_WORKER_FAILED', `media worker ${slot.index} crashed ${slot.crashes.length} times in a minute`));
+      slot.ready.catch(() => undefined);
+      this.emit({ type: 'worker-failed', worker: slot.index, error: 'crashed too often' });
+      return;
+    }
+    this.spawn(slot.index, slot);
+    // A replacement that dies before it is ready comes back through onExit (counted as a crash).
+    slot.ready.then(() => this.emit({ type: 'worker-respawned', worker: slot.index }), () => undefined);
+  }
+
+  private emit(e: MediaEngineEvent): void {
+    try {
+      this.opts.onEvent?.(e);
+    } catch {
+      // a listener's failure is not the engine's
+    }
+  }
+
+  /** Allocate a relay with sides a and b, each an even RTP port and RTCP on port + 1, on `host`. */
+  async createRelay(): Promise<Relay> {
+    if (this.closing) throw new MediaError('MEDIA_ENGINE_CLOSED', 'the media engine is closed');
+    const live = this.slots.filter((s) => !s.failed);
+    if (!live.length) throw new MediaError('MEDIA_WORKER_FAILED', 'no media worker is running');
+    const slot = live[this.rr++ % live.length]!;
+    for (let attempt = 1; ; attempt++) {
+      const [a, b] = this.ports.allocate(2) as [number, number];
+      const id = randomUUID();
+      try {
+        await slot.ready;
+        if (!slot.client) throw new MediaError('MEDIA_WORKER_CRASHED', 'the media worker is restarting');
+        await slot.client.call('createRelay', { id, host: this.opts.host, ports: { a, b } });
+      } catch (e) {
+        this.ports.free(a);
+        this.ports.free(b);
+        // Another process holds part of our range: the cyclic allocator moves on to other ports.
+        if (e instanceof MediaError && e.code === 'MEDIA_PORT_IN_USE' && attempt < BIND_ATTEMPTS) continue;
+        throw e;
+      }
+      if (this.closing || !slot.client) {
+        // Closed or crashed while binding: do not hand out a relay nobody will close.
+        void slot.client?.call('closeRelay', { id }).catch(() => undefined);
+        this.ports.free(a);
+        this.ports.free(b);
+        throw new MediaError(this.closing ? 'MEDIA_ENGINE_CLOSED' : 'MEDIA_WORKER_CRASHED', 'relay lost while it was created');
+      }
+      const relay = new RelayHandle(id, { address: this.address, port: a }, { address: this.address, port: b }, slot, () => {
+        slot.relays.delete(id);
+        this.ports.free(a);
+        this.ports.free(b);
+      });
+      slot.relays.set(id, relay);
+      return relay;
+    }
+  }
+
+  /** Relays as the workers count them, and workers running. */
+  async stats(): Promise<{ relays: number; workers: number }> {
+    if (this.closing) return { relays: 0, workers: 0 };
+    let relays = 0;
+    let workers = 0;
+    for (const s of this.slots) {
+      if (!s.client) continue;
+      try {
+        relays += (await s.client.call('stats', {})).relays;
+        workers++;
+      } catch {
+        // crashed meanwhile: neither its relays nor itself count
+      }
+    }
+    return { relays, workers };
+  }
+
+  /** Close every relay and terminate the workers; safe to repeat. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await Promise.all(
+        this.slots.map(async (s) => {
+          const { worker, client } = s;
+          for (const r of [...s.relays.values()]) r.lost();
+          s.relays.clear();
+          if (!worker || !client) return;
+          const timer = new Promise((r) => setTimeout(r, 2_000).unref());
+          await Promise.race([client.call('shutdown', {}).catch(() => undefined), timer]);
+          s.worker = null;
+          s.client = null;
+          client.failAll(new MediaError('MEDIA_ENGINE_CLOSED', 'the media engine is closed'));
+          await worker.terminate();
+        }),
+      );
+    })();
+    return this.closing;
+  }
+
+  /** @internal test hook: make worker `index` throw an uncaught error; rejects with MEDIA_WORKER_CRASHED. */
+  async _crashWorker(index: number): Promise<void> {
+    await this.slots[index]?.client?.call('crash', {});
+  }
+
+  /** @internal ports currently allocated. */
+  get _portsInUse(): number {
+    return this.ports.inUse;
+  }
+}
+
+/** @internal */
+export function startMediaEngine(opts: MediaEngineOptions, internals: EngineInternals): Promise<MediaEngine> {
+  return MediaEngine._start(opts, internals);
+}
+
+class RelayHandle implements Relay {
+  // Private fields (#) so that logging a relay prints its id and addresses, not the worker.
+  #closing: Promise<void> | undefined;
+  #gone = false;
+  readonly #slot: Slot;
+  readonly #release: () => void;
+
+  constructor(
+    readonly id: string,
+    readonly a: Endpoint,
+    readonly b: Endpoint,
+    slot: Slot,
+    release: () => void,
+  ) {
+    this.#slot = slot;
+    this.#release = release;
+  }
+
+  /** The worker died or the engine closed: the sockets are gone with it. */
+  lost(): void {
+    if (this.#gone) return;
+    this.#gone = true;
+    this.#release();
+  }
+
+  #client(): RpcClient {
+    if (this.#gone || this.#closing || !this.#slot.client) throw new MediaError('MEDIA_RELAY_CLOSED', `relay ${this.id} is closed`);
+    return this.#slot.client;
+  }
+
+  async setPeer(side: Side, peer: PeerSpec): Promise<void> {
+    if (side !== 'a' && side !== 'b') throw new MediaError('MEDIA_BAD_PEER', `side must be 'a' or 'b', not ${String(side)}`);
+    await this.#client().call('setPeer', { id: this.id, side, peer: { ...peer } });
+  }
+
+  async stats(): Promise<RelayStats> {
+    return this.#client().call('relayStats', { id: this.id });
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      if (this.#gone) return;
+      try {
+        await this.#slot.client?.call('closeRelay', { id: this.id });
+      } catch {
+        // the worker crashed meanwhile: lost() has freed, or will free, the ports
+      }
+      this.lost();
+    })();
+    return this.#closing;
+  }
+}

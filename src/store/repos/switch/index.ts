@@ -1,0 +1,1 @@
+export { KyselySeatsRepo, KyselyBindingsRepo, KyselySipTenants } from './repository.js';

@@ -1,0 +1,683 @@
+/**
+ * The back-to-back user agent for calls between seats (SPEC C10). The caller's INVITE ends at an
+ * A-leg dialog we answer; every registered device of the callee gets its own INVITE (a B-leg
+ * fork); the first to answer wins and the rest are cancelled (RFC 3261 §9.1, §16.7 item 10 by
+ * analogy). Audio is anchored on a relay: each side's SDP is rewritten to point at it.
+ *
+ * Mid-call requests are mirrored: a re-INVITE or UPDATE (hold, RFC 3264 §8.4) from one side goes
+ * to the other with its SDP rewritten, and the answer comes back the same way; BYE from either
+ * side ends both legs.
+ */
+import { newId, type EventBus, type TimerHandle } from '../../kit/index.js';
+import {
+  SipHeaders,
+  SipRequest,
+  createResponse,
+  newBranch,
+  type ClientTransaction,
+  type InviteServerTransaction,
+  type ServerTransaction,
+  type SipResponse,
+} from '../../sip/index.js';
+import { Dialog, newCallId, newTag, type Flow } from '../dialog/dialog.js';
+import type { Binding, Seat } from '../seats/types.js';
+import { CallState, assertCallTransition, type CallView, type EndReason } from './call.js';
+import type { CallMedia, CallRelay, SipCore } from './ports.js';
+import { LegOrigin, SdpError, readOffer } from './sdp.js';
+
+/** How long the callee's devices ring before the caller gets 480 (no answer). */
+export const RING_TIMEOUT_MS = 60_000;
+const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO';
+
+export interface B2buaDeps {
+  core: SipCore;
+  media: CallMedia;
+  events: EventBus;
+  /** The callee seat for a dialled number in a tenant, or null. */
+  findSeat(tenantId: string, number: string): Promise<Seat | null>;
+  bindingsOf(seatId: string): readonly Binding[];
+  log?: (msg: string, data?: object) => void;
+  ringTimeoutMs?: number;
+}
+
+type ForkState = 'calling' | 'proceeding' | 'answered' | 'failed' | 'cancelled';
+
+interface Fork {
+  id: string;
+  binding: Binding;
+  flow: Flow;
+  invite: SipRequest;
+  tx: ClientTransaction;
+  state: ForkState;
+  /** A CANCEL is owed once a provisional arrives (§9.1: not before). */
+  cancelPending: boolean;
+  status: number | null;
+  dialog: Dialog | null;
+}
+
+/** A 2xx to an INVITE we are retransmitting until its ACK arrives (RFC 3261 §13.3.1.4). */
+interface PendingAck {
+  res: SipResponse;
+  flow: Flow;
+  interval: number;
+  timer: TimerHandle | null;
+  deadline: TimerHandle;
+}
+
+/** A re-INVITE or UPDATE crossing the call: the side it came from, and its server transaction. */
+interface Offer {
+  from: 'a' | 'b';
+  tx: ServerTransaction;
+}
+
+export class Call {
+  readonly id = newId();
+  state = CallState.Routing;
+  endReason: EndReason | null = null;
+  status: number | null = null;
+  readonly startedAt: number;
+  answeredAt: number | null = null;
+  endedAt: number | null = null;
+  relay: CallRelay | null = null;
+  readonly forks = new Map<string, Fork>();
+  /** The A-leg dialog, once we sent 200 to the caller. */
+  aDialog: Dialog | null = null;
+  /** The winning fork. */
+  bFork: Fork | null = null;
+  /** Our o= toward each side. */
+  readonly originA = new LegOrigin();
+  readonly originB = new LegOrigin();
+  audioA = 0;
+  audioB = 0;
+  ringTimer: TimerHandle | null = null;
+  readonly pendingAcks = new Map<string, PendingAck>();
+  offer: Offer | null = null;
+  readonly aLocalTag: string;
+
+  constructor(
+    readonly tenantId: string,
+    readonly caller: Seat,
+    readonly calleeNumber: string,
+    readonly aTx: InviteServerTransaction,
+    readonly aFlow: Flow,
+    now: number,
+  ) {
+    this.startedAt = now;
+    this.aLocalTag = newTag();
+  }
+
+  transition(to: CallState): void {
+    assertCallTransition(this.state, to);
+    this.state = to;
+  }
+
+  view(): CallView {
+    const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
+    return {
+      id: this.id,
+      tenantId: this.tenantId,
+      state: this.state,
+      from: this.caller.number,
+      to: this.calleeNumber,
+      startedAt: new Date(this.startedAt).toISOString(),
+      answeredAt: iso(this.answeredAt),
+      endedAt: iso(this.endedAt),
+      endReason: this.endReason,
+      status: this.status,
+    };
+  }
+}
+
+export class B2bua {
+  private readonly calls = new Set<Call>();
+  /** Dialog lookups: `callId\0localTag` → call and side. */
+  private readonly dialogs = new Map<string, { call: Call; side: 'a' | 'b' }>();
+  /** Calls each seat is in (busy detection). */
+  private readonly bySeat = new Map<string, Set<Call>>();
+  /** Forks by their INVITE's Call-ID, for 2xx retransmissions after the transaction ended. */
+  private readonly forksByCallId = new Map<string, { call: Call; fork: Fork }>();
+  private readonly ringTimeoutMs: number;
+
+  constructor(private readonly deps: B2buaDeps) {
+    this.ringTimeoutMs = deps.ringTimeoutMs ?? RING_TIMEOUT_MS;
+  }
+
+  get activeCalls(): CallView[] {
+    return [...this.calls].map((c) => c.view());
+  }
+
+  /** Whether a seat is in a call (ringing or talking). */
+  busy(seatId: string): boolean {
+    return (this.bySeat.get(seatId)?.size ?? 0) > 0;
+  }
+
+  /** A new, authenticated INVITE from `caller` (no To tag). */
+  async invite(tx: InviteServerTransaction, flow: Flow, caller: Seat): Promise<void> {
+    const req = tx.request;
+    const core = this.deps.core;
+    const uri = req.requestUri;
+    const number = uri.ok && uri.value.kind === 'sip' ? uri.value.user : uri.ok && uri.value.kind === 'tel' ? uri.value.number : undefined;
+    const call = new Call(caller.tenantId, caller, number ?? '', tx, flow, core.clock.now());
+    this.calls.add(call);
+    this.track(call, caller.id);
+    this.publish(call, 'call.started');
+    tx.handlers = {
+      transportError: () => this.end(call, 'unreachable'),
+    };
+    try {
+      if (!number) return this.fail(call, 404, 'not-found', 'Not Found');
+      const callee = await this.deps.findSeat(caller.tenantId, number);
+      if (!callee || !callee.enabled) return this.fail(call, 404, 'not-found', 'Not Found');
+      const bindings = this.deps.bindingsOf(callee.id);
+      if (bindings.length === 0) return this.fail(call, 486, 'unregistered', 'Busy Here', `seat ${number} is not registered`);
+      if (this.busy(callee.id)) return this.fail(call, 486, 'busy', 'Busy Here', `seat ${number} is in a call`);
+      this.track(call, callee.id);
+
+      if (req.body.length === 0) return this.fail(call, 488, 'media-refused', 'Not Acceptable Here', 'an SDP offer is required in the INVITE');
+      let offer: ReturnType<typeof readOffer>;
+      try {
+        offer = readOffer(req.body);
+      } catch (e) {
+        const se = e as SdpError;
+        return this.fail(call, se.status ?? 488, 'media-refused', se.status === 400 ? 'Bad Request' : 'Not Acceptable Here', se.message);
+      }
+      call.relay = await this.deps.media.createRelay();
+      if (call.state === CallState.Ended) {
+        void call.relay.close();
+        return;
+      }
+      call.audioA = offer.audio;
+      if (!offer.endpoint.hold) await call.relay.setPeer('a', { address: offer.endpoint.address, rtpPort: offer.endpoint.port, rtcpPort: offer.endpoint.rtcpPort });
+      const body = call.originB.render(offer.sdp, offer.audio, this.deps.media.address, call.relay.b.port);
+      call.audioB = offer.audio;
+      call.transition(CallState.Ringing);
+      const maxForwards = Math.max(0, (req.maxForwards ?? 70) - 1);
+      if (maxForwards === 0) return this.fail(call, 483, 'error', 'Too Many Hops');
+      const fromTag = newTag();
+      for (const b of bindings) this.fork(call, callee, b, body, fromTag, maxForwards);
+      call.ringTimer = core.clock.setTimeout(() => this.ringTimeout(call), this.ringTimeoutMs);
+    } catch (e) {
+      this.deps.log?.('call setup failed', { err: String(e) });
+      if (call.state !== CallState.Ended) this.fail(call, 500, 'error', 'Server Internal Error');
+    }
+  }
+
+  /** CANCEL for a caller's INVITE (RFC 3261 §9.2): 200 to the CANCEL is the server's; we end the call. */
+  cancel(inviteTx: InviteServerTransaction): void {
+    const call = [...this.calls].find((c) => c.aTx === inviteTx);
+    if (!call || call.state === CallState.Answered || call.state === CallState.Ended) return;
+    this.fail(call, 487, 'cancelled', 'Request Terminated');
+  }
+
+  /** A request with a To tag: find its dialog, or answer 481 (RFC 3261 §12.2.2). */
+  inDialog(tx: ServerTransaction, flow: Flow): boolean {
+    const req = tx.request;
+    const key = `${req.callId}\u0000${req.to?.tag}`;
+    const found = this.dialogs.get(key);
+    if (!found) return false;
+    const { call, side } = found;
+    const dialog = side === 'a' ? call.aDialog : call.bFork?.dialog;
+    if (!dialog || !dialog.matches(req)) return false;
+    if (!dialog.acceptRemoteSeq(req)) {
+      tx.reply(500, { reason: 'Server Internal Error', headers: [['Retry-After', '1']] });
+      return true;
+    }
+    // The peer's transport may have changed (a new TCP connection): follow it.
+    dialog.flow = flow;
+    switch (req.method) {
+      case 'BYE':
+        tx.reply(200);
+        this.hangup(call, side);
+        return true;
+      case 'INVITE':
+      case 'UPDATE':
+        void this.reoffer(call, side, tx);
+        return true;
+      case 'OPTIONS':
+        tx.reply(200, { headers: [['Allow', ALLOW]] });
+        return true;
+      case 'INFO':
+        // DTMF over INFO and other INFO packages are not relayed yet; accepting keeps the dialog up.
+        tx.reply(200);
+        return true;
+      default:
+        tx.reply(501, { headers: [['Allow', ALLOW]] });
+        return true;
+    }
+  }
+
+  /** An ACK for a 2xx (ours to a caller or to a re-INVITE). */
+  ack(ack: SipRequest): void {
+    const key = `${ack.callId}\u0000${ack.cseq?.seq}`;
+    for (const call of this.calls) {
+      const p = call.pendingAcks.get(key);
+      if (p) {
+        this.stopRetransmit(call, key);
+        return;
+      }
+    }
+  }
+
+  /** A 2xx that matched no client transaction: a retransmission to a fork we answered or dropped. */
+  strayResponse(res: SipResponse): boolean {
+    if (res.status < 200 || res.status >= 300 || res.cseq?.method !== 'INVITE') return false;
+    const found = this.forksByCallId.get(res.callId ?? '');
+    if (!found?.fork.dialog) return false;
+    this.deps.core.sendStateless(found.fork.dialog.ack(res.cseq.seq), found.fork.flow);
+    return true;
+  }
+
+  /** End every call (server shutdown). */
+  async close(): Promise<void> {
+    for (const call of [...this.calls]) {
+      if (call.state === CallState.Answered) this.hangup(call, null);
+      else this.fail(call, 503, 'shutdown', 'Service Unavailable');
+    }
+  }
+
+  // ---- B-leg forks ----
+
+  private fork(call: Call, callee: Seat, binding: Binding, body: Buffer, fromTag: string, maxForwards: number): void {
+    const core = this.deps.core;
+    const flow: Flow = {
+      transport: binding.transport,
+      address: binding.sourceAddress,
+      port: binding.sourcePort,
+      ...(binding.connectionId ? { connectionId: binding.connectionId } : {}),
+    };
+    const local = core.identity(flow);
+    const domain = core.domain(call.tenantId);
+    const h = new SipHeaders([]);
+    h.append('Via', `SIP/2.0/${flow.transport.toUpperCase()} ${local.sentBy};branch=${newBranch()};rport`);
+    h.append('Max-Forwards', String(maxForwards));
+    for (const p of binding.path) h.append('Route', p);
+    const display = call.caller.displayName ?? call.caller.number;
+    h.append('From', `${quoteDisplay(display)} <sip:${call.caller.number}@${domain}>;tag=${fromTag}`);
+    h.append('To', `<sip:${callee.number}@${domain}>`);
+    const callId = newCallId(local.sentBy.replace(/:\d+$/, ''));
+    h.append('Call-ID', callId);
+    h.append('CSeq', '1 INVITE');
+    h.append('Contact', `<${local.contact}>`);
+    h.append('Allow', ALLOW);
+    h.append('Content-Type', 'application/sdp');
+    const invite = new SipRequest({ method: 'INVITE', uri: binding.contact, headers: h, body });
+    const fork: Fork = { id: newId(), binding, flow, invite, tx: undefined as unknown as ClientTransaction, state: 'calling', cancelPending: false, status: null, dialog: null };
+    call.forks.set(fork.id, fork);
+    this.forksByCallId.set(callId, { call, fork });
+    try {
+      fork.tx = core.request(invite, flow, {
+        response: (res) => this.forkResponse(call, fork, res),
+        timeout: () => this.forkFailed(call, fork, 408),
+        transportError: () => this.forkFailed(call, fork, 503),
+      });
+    } catch {
+      this.forkFailed(call, fork, 503);
+    }
+  }
+
+  private forkResponse(call: Call, fork: Fork, res: SipResponse): void {
+    const s = res.status;
+    if (s < 200) {
+      if (s === 100) return;
+      if (fork.state === 'calling') fork.state = 'proceeding';
+      if (fork.cancelPending) return this.sendCancel(fork);
+      if (call.state !== CallState.Ringing && call.state !== CallState.Early) return;
+      void this.forwardProvisional(call, fork, res);
+      return;
+    }
+    if (s < 300) return void this.forkAnswered(call, fork, res);
+    this.forkFailed(call, fork, s);
+  }
+
+  private async forwardProvisional(call: Call, fork: Fork, res: SipResponse): Promise<void> {
+    let body: Buffer | undefined;
+    // Early media (RFC 3960): the first fork that sends SDP in a 1xx gets the relay's b side.
+    if (res.body.length > 0 && !call.bFork && call.relay) {
+      try {
+        const answer = readOffer(res.body);
+        if (!answer.endpoint.hold) await call.relay.setPeer('b', { address: answer.endpoint.address, rtpPort: answer.endpoint.port, rtcpPort: answer.endpoint.rtcpPort });
+        if (call.state !== CallState.Ringing && call.state !== CallState.Early) return;
+        body = call.originA.render(answer.sdp, answer.audio, this.deps.media.address, call.relay.a.port);
+        call.bFork = fork;
+      } catch {
+        body = undefined;
+      }
+    }
+    if (call.state === CallState.Ringing) call.transition(CallState.Early);
+    this.publish(call, 'call.ringing');
+    const status = body ? 183 : res.status === 183 ? 180 : res.status;
+    try {
+      call.aTx.reply(status, {
+        toTag: call.aLocalTag,
+        headers: [['Contact', `<${this.deps.core.identity(call.aFlow).contact}>`]],
+        ...(body ? { body, contentType: 'application/sdp' } : {}),
+      });
+    } catch {
+      // the caller's transaction is gone (cancelled meanwhile)
+    }
+  }
+
+  private async forkAnswered(call: Call, fork: Fork, res: SipResponse): Promise<void> {
+    const core = this.deps.core;
+    if (!fork.dialog) fork.dialog = Dialog.asUac(fork.invite, res, fork.flow, core.identity(fork.flow));
+    const dialog = fork.dialog;
+    // §13.2.2.4: every 2xx is ACKed, retransmissions included.
+    core.sendStateless(dialog.ack(res.cseq?.seq ?? 1), fork.flow);
+    if (fork.state === 'answered') return;
+    fork.state = 'answered';
+    if (call.state !== CallState.Ringing && call.state !== CallState.Early) {
+      // Another device answered first, or the caller gave up: this one is hung up at once.
+      this.sendBye(dialog, fork.flow);
+      return;
+    }
+    call.bFork = fork; // may replace a fork that only sent early media
+    this.dialogs.set(`${dialog.callId}\u0000${dialog.localTag}`, { call, side: 'b' });
+    for (const other of call.forks.values()) if (other !== fork) this.cancelFork(other);
+    call.ringTimer?.cancel();
+    let answerBody: Buffer;
+    try {
+      const answer = readOffer(res.body);
+      if (!call.relay) throw new SdpError(500, 'no relay');
+      if (!answer.endpoint.hold) await call.relay.setPeer('b', { address: answer.endpoint.address, rtpPort: answer.endpoint.port, rtcpPort: answer.endpoint.rtcpPort });
+      answerBody = call.originA.render(answer.sdp, call.audioA, this.deps.media.address, call.relay.a.port);
+    } catch (e) {
+      this.deps.log?.('callee answer unusable', { err: String(e) });
+      this.sendBye(dialog, fork.flow);
+      this.fail(call, 488, 'media-refused', 'Not Acceptable Here');
+      return;
+    }
+    // The caller may have cancelled while the relay was being set.
+    if ((call.state as CallState) === CallState.Ended) {
+      this.sendBye(dialog, fork.flow);
+      return;
+    }
+    call.transition(CallState.Answered);
+    call.answeredAt = core.clock.now();
+    const ok = createResponse(call.aTx.request, 200, {
+      toTag: call.aLocalTag,
+      headers: [
+        ['Contact', `<${core.identity(call.aFlow).contact}>`],
+        ['Allow', ALLOW],
+      ],
+      body: answerBody,
+      contentType: 'application/sdp',
+    });
+    call.aDialog = Dialog.asUas(call.aTx.request, call.aLocalTag, call.aFlow, core.identity(call.aFlow));
+    this.dialogs.set(`${call.aDialog.callId}\u0000${call.aLocalTag}`, { call, side: 'a' });
+    try {
+      call.aTx.respond(ok);
+    } catch {
+      this.hangup(call, null);
+      return;
+    }
+    this.retransmitUntilAck(call, ok, call.aFlow, 'ack-timeout');
+    this.publish(call, 'call.answered');
+  }
+
+  private forkFailed(call: Call, fork: Fork, status: number): void {
+    if (fork.state === 'failed' || fork.state === 'cancelled' || fork.state === 'answered') return;
+    fork.state = fork.state === 'proceeding' && fork.cancelPending ? 'cancelled' : 'failed';
+    fork.status = status;
+    if (call.state !== CallState.Ringing && call.state !== CallState.Early) return;
+    const live = [...call.forks.values()].some((f) => f.state === 'calling' || f.state === 'proceeding');
+    if (live) return;
+    // Every device refused: the best response goes to the caller (RFC 3261 §16.7 item 6, simplified).
+    const statuses = [...call.forks.values()].map((f) => f.status ?? 500);
+    if (statuses.some((s) => s === 486 || s === 600)) return this.fail(call, 486, 'busy', 'Busy Here');
+    if (statuses.some((s) => s === 603)) return this.fail(call, 603, 'declined', 'Decline');
+    if (statuses.every((s) => s === 408 || s === 480 || s === 503)) return this.fail(call, 480, 'unreachable', 'Temporarily Unavailable');
+    const best = Math.min(...statuses);
+    this.fail(call, best >= 400 && best < 700 ? best : 480, 'error', undefined);
+  }
+
+  private cancelFork(fork: Fork): void {
+    if (fork.state === 'proceeding') this.sendCancel(fork);
+    else if (fork.state === 'calling') fork.cancelPending = true;
+  }
+
+  /** CANCEL (RFC 3261 §9.1): same Request-URI, Call-ID, To, From, CSeq number and top Via. */
+  private sendCancel(fork: Fork): void {
+    if (fork.state === 'cancelled') return;
+    fork.state = 'cancelled';
+    fork.cancelPending = false;
+    const inv = fork.invite;
+    const h = new SipHeaders([]);
+    h.append('Via', inv.headers.getAll('via')[0] ?? '');
+    h.append('Max-Forwards', '70');
+    for (const r of inv.headers.lines('route')) h.append('Route', r);
+    h.append('From', inv.headers.get('from') ?? '');
+    h.append('To', inv.headers.get('to') ?? '');
+    h.append('Call-ID', inv.callId ?? '');
+    h.append('CSeq', `${inv.cseq?.seq ?? 1} CANCEL`);
+    h.append('Reason', 'SIP;cause=200;text="Call completed elsewhere"');
+    const cancel = new SipRequest({ method: 'CANCEL', uri: inv.uri, headers: h });
+    try {
+      this.deps.core.request(cancel, fork.flow, {});
+    } catch {
+      // the device is gone; its INVITE times out on its own
+    }
+  }
+
+  private ringTimeout(call: Call): void {
+    if (call.state !== CallState.Ringing && call.state !== CallState.Early) return;
+    this.fail(call, 480, 'no-answer', 'Temporarily Unavailable', 'no answer');
+  }
+
+  // ---- mid-call ----
+
+  /** A re-INVITE or UPDATE from `side`: mirror it to the other side (hold, resume, refresh). */
+  private async reoffer(call: Call, side: 'a' | 'b', tx: ServerTransaction): Promise<void> {
+    const req = tx.request;
+    const core = this.deps.core;
+    if (call.state !== CallState.Answered || !call.relay || !call.aDialog || !call.bFork?.dialog) {
+      tx.reply(req.method === 'UPDATE' ? 491 : 491, { reason: 'Request Pending' });
+      return;
+    }
+    // RFC 3261 §14.2: one offer at a time in each direction; glare is 491.
+    if (call.offer) {
+      tx.reply(491, { reason: 'Request Pending', headers: [['Retry-After', '1']] });
+      return;
+    }
+    const here = side === 'a' ? call.aDialog : call.bFork.dialog;
+    const there = side === 'a' ? call.bFork.dialog : call.aDialog;
+    const thereFlow = side === 'a' ? call.bFork.flow : call.aFlow;
+    const relay = call.relay;
+    const hereOrigin = side === 'a' ? call.originA : call.originB;
+    const thereOrigin = side === 'a' ? call.originB : call.originA;
+    const herePort = side === 'a' ? relay.a.port : relay.b.port;
+    const therePort = side === 'a' ? relay.b.port : relay.a.port;
+
+    if (req.body.length === 0) {
+      // A session refresh without an offer: nothing changes on the other side.
+      this.deps.log?.('offerless re-INVITE answered locally');
+      tx.reply(488, { reason: 'Not Acceptable Here', headers: [['Warning', '399 hotline "re-INVITE without SDP is not supported"']] });
+      return;
+    }
+    let offer: ReturnType<typeof readOffer>;
+    try {
+      offer = readOffer(req.body);
+    } catch (e) {
+      tx.reply((e as SdpError).status ?? 488);
+      return;
+    }
+    call.offer = { from: side, tx };
+    const body = thereOrigin.render(offer.sdp, offer.audio, this.deps.media.address, therePort);
+    const out = there.request(req.method, { body });
+    const invite = req.method === 'INVITE';
+    try {
+      core.request(out, thereFlow, {
+        response: (res) => {
+          if (res.status < 200) return;
+          if (invite && res.status < 300) core.sendStateless(there.ack(out.cseq?.seq ?? 1), thereFlow);
+          if (call.offer?.tx !== tx) return; // a retransmitted 2xx, already handled
+          call.offer = null;
+          void this.finishOffer(call, side, tx, res, offer, hereOrigin, herePort, here);
+        },
+        timeout: () => this.offerFailed(call, tx, 408),
+        transportError: () => this.offerFailed(call, tx, 503),
+      });
+    } catch {
+      this.offerFailed(call, tx, 503);
+    }
+  }
+
+  private async finishOffer(
+    call: Call,
+    side: 'a' | 'b',
+    tx: ServerTransaction,
+    res: SipResponse,
+    offer: ReturnType<typeof readOffer>,
+    hereOrigin: LegOrigin,
+    herePort: number,
+    here: Dialog,
+  ): Promise<void> {
+    const relay = call.relay;
+    if (res.status >= 300 || !relay) {
+      tx.reply(res.status >= 300 ? res.status : 500);
+      // RFC 5057 §5.1: a 481 or 408 to a mid-dialog request means the other dialog is gone.
+      if (res.status === 481 || res.status === 408) this.hangup(call, side === 'a' ? 'b' : 'a');
+      return;
+    }
+    try {
+      const answer = readOffer(res.body);
+      const there = side === 'a' ? 'b' : 'a';
+      if (!offer.endpoint.hold) await relay.setPeer(side, { address: offer.endpoint.address, rtpPort: offer.endpoint.port, rtcpPort: offer.endpoint.rtcpPort });
+      if (!answer.endpoint.hold) await relay.setPeer(there, { address: answer.endpoint.address, rtpPort: answer.endpoint.port, rtcpPort: answer.endpoint.rtcpPort });
+      const body = hereOrigin.render(answer.sdp, offer.audio, this.deps.media.address, herePort);
+      const ok = createResponse(tx.request, 200, {
+        headers: [['Contact', `<${here.local.contact}>`]],
+        body,
+        contentType: 'application/sdp',
+      });
+      tx.respond(ok);
+      if (tx.request.method === 'INVITE') this.retransmitUntilAck(call, ok, here.flow, 'ack-timeout');
+      this.publish(call, 'call.updated', { direction: offer.endpoint.direction, by: side === 'a' ? 'caller' : 'callee' });
+    } catch (e) {
+      this.deps.log?.('re-offer answer unusable', { err: String(e) });
+      try {
+        tx.reply(488);
+      } catch {
+        /* already answered */
+      }
+    }
+  }
+
+  private offerFailed(call: Call, tx: ServerTransaction, status: number): void {
+    if (call.offer?.tx !== tx) return;
+    call.offer = null;
+    try {
+      tx.reply(status);
+    } catch {
+      /* answered meanwhile */
+    }
+  }
+
+  // ---- 2xx retransmission (RFC 3261 §13.3.1.4) ----
+
+  private retransmitUntilAck(call: Call, res: SipResponse, flow: Flow, reason: EndReason): void {
+    const core = this.deps.core;
+    const key = `${res.callId}\u0000${res.cseq?.seq}`;
+    const deadline = core.clock.setTimeout(() => {
+      // No ACK within 64*T1: the dialog is confirmed dead (§13.3.1.4).
+      this.stopRetransmit(call, key);
+      if (call.state === CallState.Answered) this.hangup(call, null, reason);
+    }, 64 * core.t1);
+    const p: PendingAck = { res, flow, interval: core.t1, timer: null, deadline };
+    call.pendingAcks.set(key, p);
+    if (core.reliable(flow)) return;
+    const again = () => {
+      p.timer = core.clock.setTimeout(() => {
+        core.sendStateless(p.res, p.flow);
+        p.interval = Math.min(p.interval * 2, core.t2);
+        again();
+      }, p.interval);
+    };
+    again();
+  }
+
+  private stopRetransmit(call: Call, key: string): void {
+    const p = call.pendingAcks.get(key);
+    if (!p) return;
+    p.timer?.cancel();
+    p.deadline.cancel();
+    call.pendingAcks.delete(key);
+  }
+
+  // ---- ending ----
+
+  /** BYE from `from` (or a local decision, null): BYE the other leg(s) and end the call. */
+  private hangup(call: Call, from: 'a' | 'b' | null, reason?: EndReason): void {
+    if (call.state === CallState.Ended) return;
+    if (from !== 'a' && call.aDialog) this.sendBye(call.aDialog, call.aFlow);
+    if (from !== 'b' && call.bFork?.dialog) this.sendBye(call.bFork.dialog, call.bFork.flow);
+    this.end(call, reason ?? (from === 'a' ? 'caller-hangup' : from === 'b' ? 'callee-hangup' : 'error'));
+  }
+
+  private sendBye(dialog: Dialog, flow: Flow): void {
+    try {
+      this.deps.core.request(dialog.request('BYE'), flow, {});
+    } catch {
+      // the peer is unreachable; nothing more to do for a dialog that is ending
+    }
+  }
+
+  /** End before answer: final response to the caller, cancel every fork. */
+  private fail(call: Call, status: number, reason: EndReason, phrase?: string, why?: string): void {
+    if (call.state === CallState.Ended) return;
+    call.status = status;
+    for (const fork of call.forks.values()) this.cancelFork(fork);
+    try {
+      call.aTx.reply(status, {
+        toTag: call.aLocalTag,
+        ...(phrase ? { reason: phrase } : {}),
+        headers: why ? [['Reason', `SIP;cause=${status};text="${why.replace(/["\\\r\n]/g, '')}"`]] : [],
+      });
+    } catch {
+      // already answered (e.g. 487 after a CANCEL raced a final) or the transaction is gone
+    }
+    this.end(call, reason);
+  }
+
+  private end(call: Call, reason: EndReason): void {
+    if (call.state === CallState.Ended) return;
+    call.transition(CallState.Ended);
+    call.endReason = reason;
+    call.endedAt = this.deps.core.clock.now();
+    call.ringTimer?.cancel();
+    for (const key of [...call.pendingAcks.keys()]) this.stopRetransmit(call, key);
+    this.calls.delete(call);
+    for (const [seatId, set] of this.bySeat) {
+      set.delete(call);
+      if (set.size === 0) this.bySeat.delete(seatId);
+    }
+    if (call.aDialog) this.dialogs.delete(`${call.aDialog.callId}\u0000${call.aDialog.localTag}`);
+    if (call.bFork?.dialog) this.dialogs.delete(`${call.bFork.dialog.callId}\u0000${call.bFork.dialog.localTag}`);
+    // Forks stay findable for a while so late 2xx retransmissions still get their ACK.
+    const forkIds = [...call.forks.values()].map((f) => f.invite.callId ?? '');
+    this.deps.core.clock.setTimeout(() => {
+      for (const id of forkIds) this.forksByCallId.delete(id);
+    }, 64 * this.deps.core.t1);
+    void call.relay?.close().catch(() => {});
+    this.publish(call, 'call.ended');
+  }
+
+  private track(call: Call, seatId: string): void {
+    let set = this.bySeat.get(seatId);
+    if (!set) this.bySeat.set(seatId, (set = new Set()));
+    set.add(call);
+  }
+
+  private publish(call: Call, type: string, extra?: object): void {
+    this.deps.events.publish({
+      type,
+      tenantId: call.tenantId,
+      roles: ['owner', 'admin', 'supervisor'],
+      at: new Date(this.deps.core.clock.now()).toISOString(),
+      data: { call: call.view(), ...extra },
+    });
+  }
+}
+
+function quoteDisplay(name: string): string {
+  return `"${name.replace(/["\\\r\n]/g, '')}"`;
+}
