@@ -1,0 +1,80 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { seedDemo } from '../../src/app/index.js';
+import { computeResponse, digestCredentials, ha1, parseMessage, type SipResponse } from '../../src/sip/index.js';
+import { createTestApp, type TestApp } from '../support/app.js';
+
+const PASSWORD = 'demo-password-1';
+
+/** SIP over WebSocket (RFC 7118) on the app's HTTP port, as a browser phone would use it. */
+describe('SIP over WebSocket at /sip', () => {
+  let t: TestApp;
+  let base: string;
+
+  beforeAll(async () => {
+    t = await createTestApp('sqlite', { demoPassword: PASSWORD, sipHost: '127.0.0.1', sipPort: 0, rtpPortMin: 47000, rtpPortMax: 47099 });
+    await seedDemo(t.app);
+    base = await t.app.listen();
+  });
+  afterAll(() => t?.dispose());
+
+  function open(protocol = 'sip'): Promise<{ ws: WebSocket; next(): Promise<SipResponse> }> {
+    const ws = new WebSocket(`${base.replace('http', 'ws')}/sip`, protocol);
+    const queue: SipResponse[] = [];
+    const waiting: Array<(r: SipResponse) => void> = [];
+    ws.on('message', (data: Buffer) => {
+      const m = parseMessage(data);
+      if (m.kind !== 'message' || m.message.kind !== 'response') return;
+      const w = waiting.shift();
+      if (w) w(m.message);
+      else queue.push(m.message);
+    });
+    return new Promise((resolve, reject) => {
+      ws.once('open', () =>
+        resolve({ ws, next: () => new Promise<SipResponse>((r) => (queue.length ? r(queue.shift()!) : waiting.push(r))) }),
+      );
+      ws.once('error', reject);
+    });
+  }
+
+  const register = (cseq: number, auth?: string) =>
+    [
+      'REGISTER sip:127.0.0.1 SIP/2.0',
+      `Via: SIP/2.0/WSS abcdef.invalid;branch=z9hG4bK-ws-${cseq}`,
+      'Max-Forwards: 70',
+      'From: <sip:1001@127.0.0.1>;tag=wsfrom',
+      'To: <sip:1001@127.0.0.1>',
+      'Call-ID: ws-call-1',
+      `CSeq: ${cseq} REGISTER`,
+      'Contact: <sip:browser@abcdef.invalid;transport=ws>;expires=300',
+      ...(auth ? [`Authorization: ${auth}`] : []),
+      'Content-Length: 0',
+      '',
+      '',
+    ].join('\r\n');
+
+  it('registers seat 1001 with digest over the WebSocket and shows it as a ws registration', async () => {
+    const { ws, next } = await open();
+    ws.send(register(1));
+    const challenge = await next();
+    expect(challenge.status).toBe(401);
+    const c = digestCredentials(challenge.headers.value('www-authenticate')![0]!)!;
+    expect(c.algorithm).toBe('MD5');
+    const response = computeResponse({ algorithm: 'MD5', ha1: ha1('1001', c.realm!, PASSWORD, 'MD5'), method: 'REGISTER', uri: 'sip:127.0.0.1', nonce: c.nonce!, qop: 'auth', nc: '00000001', cnonce: 'abc' });
+    ws.send(register(2, `Digest username="1001", realm="${c.realm}", nonce="${c.nonce}", uri="sip:127.0.0.1", response="${response}", algorithm=MD5, qop=auth, nc=00000001, cnonce="abc", opaque="${c.opaque}"`));
+    const ok = await next();
+    expect(ok.status).toBe(200);
+    const tenant = await t.app.accounts.getTenantBySlug('demo');
+    const seats = await t.app.phone.seats.list(tenant!.id);
+    const seat = seats.find((s) => s.number === '1001')!;
+    expect(seat.status).toBe('registered');
+    expect(seat.registrations.map((r) => r.transport)).toContain('ws');
+    ws.close();
+  });
+
+  it('closes a socket that did not ask for the sip subprotocol', async () => {
+    const ws = new WebSocket(`${base.replace('http', 'ws')}/sip`);
+    const code = await new Promise<number>((resolve) => ws.on('close', (c) => resolve(c)));
+    expect(code).toBe(1002);
+  });
+});
