@@ -55,7 +55,12 @@ export async function buildSwitch(deps: {
   const publicAddress = defaultPublicAddress(config);
   const seatsRepo = new KyselySeatsRepo(store.db);
   const tenants = new KyselySipTenants(store.db, { defaultSlug: config.sipDefaultTenant, publicAddress, now: () => clock.now() });
-  const location = new Location({ repo: new KyselyBindingsRepo(store.db), clock, events: bus });
+  const location = new Location({
+    repo: new KyselyBindingsRepo(store.db),
+    clock,
+    events: bus,
+    userOf: async (tenantId, seatId) => (await seatsRepo.get(tenantId, seatId))?.userId ?? null,
+  });
   const guard = new SipGuard(
     clock,
     {

@@ -203,9 +203,9 @@ export const SETTINGS = [
   s('sipDigestAlgorithms', {
     env: 'HOTLINE_SIP_DIGEST_ALGORITHMS',
     type: 'string',
-    default: 'MD5,SHA-256',
+    default: 'MD5',
     description:
-      'Digest algorithms offered in SIP challenges, most preferred first (MD5, SHA-256, SHA-512-256; RFC 8760). MD5 leads by default because many phones (baresip 1.0, SIPp, older desk phones) answer only the first challenge and know only MD5.',
+      'Digest algorithms offered in SIP challenges, most preferred first (MD5, SHA-256, SHA-512-256; RFC 8760), e.g. SHA-256,MD5. Only MD5 by default: baresip 1.0 refuses a challenge set that names an algorithm it lacks, and SIPp and many desk phones read only the first challenge. Seats keep digests for all three, so changing this needs no password reset.',
   }),
   s('sipMinExpires', {
     env: 'HOTLINE_SIP_MIN_EXPIRES',

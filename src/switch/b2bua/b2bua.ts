@@ -167,6 +167,8 @@ export class B2bua {
     try {
       if (!number) return this.fail(call, 404, 'not-found', 'Not Found');
       const callee = await this.deps.findSeat(caller.tenantId, number);
+      // Cancelled while the seat was looked up: the call is over, and must not mark the callee busy.
+      if (call.state === CallState.Ended) return;
       if (!callee || !callee.enabled) return this.fail(call, 404, 'not-found', 'Not Found');
       const bindings = this.deps.bindingsOf(callee.id);
       if (bindings.length === 0) return this.fail(call, 486, 'unregistered', 'Busy Here', `seat ${number} is not registered`);
@@ -182,12 +184,13 @@ export class B2bua {
         return this.fail(call, se.status ?? 488, 'media-refused', se.status === 400 ? 'Bad Request' : 'Not Acceptable Here', se.message);
       }
       call.relay = await this.deps.media.createRelay();
-      if (call.state === CallState.Ended) {
+      if ((call.state as CallState) === CallState.Ended) {
         void call.relay.close();
         return;
       }
       call.audioA = offer.audio;
       if (!offer.endpoint.hold) await call.relay.setPeer('a', { address: offer.endpoint.address, rtpPort: offer.endpoint.port, rtcpPort: offer.endpoint.rtcpPort });
+      if ((call.state as CallState) === CallState.Ended) return; // cancelled meanwhile; end() closed the relay
       const body = call.originB.render(offer.sdp, offer.audio, this.deps.media.address, call.relay.b.port);
       call.audioB = offer.audio;
       call.transition(CallState.Ringing);
@@ -203,10 +206,13 @@ export class B2bua {
   }
 
   /** CANCEL for a caller's INVITE (RFC 3261 §9.2): 200 to the CANCEL is the server's; we end the call. */
-  cancel(inviteTx: InviteServerTransaction): void {
+  /** Whether the INVITE belongs to a call here (false: it is still being authenticated, or unknown). */
+  cancel(inviteTx: InviteServerTransaction): boolean {
     const call = [...this.calls].find((c) => c.aTx === inviteTx);
-    if (!call || call.state === CallState.Answered || call.state === CallState.Ended) return;
+    if (!call) return false;
+    if (call.state === CallState.Answered || call.state === CallState.Ended) return true;
     this.fail(call, 487, 'cancelled', 'Request Terminated');
+    return true;
   }
 
   /** A request with a To tag: find its dialog, or answer 481 (RFC 3261 §12.2.2). */
@@ -270,7 +276,7 @@ export class B2bua {
   /** End every call (server shutdown). */
   async close(): Promise<void> {
     for (const call of [...this.calls]) {
-      if (call.state === CallState.Answered) this.hangup(call, null);
+      if (call.state === CallState.Answered) this.hangup(call, null, 'shutdown');
       else this.fail(call, 503, 'shutdown', 'Service Unavailable');
     }
   }
@@ -318,9 +324,10 @@ export class B2bua {
   private forkResponse(call: Call, fork: Fork, res: SipResponse): void {
     const s = res.status;
     if (s < 200) {
-      if (s === 100) return;
+      // Any provisional, 100 included, allows a CANCEL (§9.1); only 101-199 are passed to the caller.
       if (fork.state === 'calling') fork.state = 'proceeding';
       if (fork.cancelPending) return this.sendCancel(fork);
+      if (s === 100) return;
       if (call.state !== CallState.Ringing && call.state !== CallState.Early) return;
       void this.forwardProvisional(call, fork, res);
       return;

@@ -26,7 +26,14 @@ export interface LocationOptions {
   events: EventBus;
   /** Called when a seat's set of bindings changes (not on a plain refresh). */
   onSeatChange?: (tenantId: string, seatId: string) => void;
+  /**
+   * The user a seat is bound to: 'seat.registration' events go to admins and owners and to that
+   * user only (they carry contact URIs, source addresses and user agents).
+   */
+  userOf?: (tenantId: string, seatId: string) => Promise<string | null>;
 }
+
+const ADMIN_ROLES = ['owner', 'admin'] as const;
 
 export class Location {
   private readonly bySeat = new Map<string, Map<string, Binding>>();
@@ -66,6 +73,10 @@ export class Location {
   change(tenantId: string, seatId: string, save: readonly Binding[], remove: readonly string[]): Promise<void> {
     const m = this.seatMap(seatId);
     const before = new Set(m.keys());
+    // Remember the seat's number before its last binding goes (a binding loaded at start included),
+    // so the 'unregistered' event still names it.
+    const any = m.values().next().value ?? save[0];
+    if (any) this.lastNumber.set(seatId, any.number);
     for (const id of remove) m.delete(id);
     for (const b of save) m.set(b.id, b);
     if (m.size === 0) this.bySeat.delete(seatId);
@@ -86,6 +97,7 @@ export class Location {
     this.sweepTimer?.cancel();
     this.sweepTimer = null;
     while (this.flushing || this.pending.waiters.length) await (this.flushing ?? this.flush());
+    await this.published;
   }
 
   private seatMap(seatId: string): Map<string, Binding> {
@@ -98,14 +110,25 @@ export class Location {
     const bindings = this.bindingsOf(seatId);
     const number = bindings[0]?.number ?? this.lastNumber.get(seatId) ?? '';
     if (bindings[0]) this.lastNumber.set(seatId, bindings[0].number);
-    this.opts.events.publish({
+    const event = {
       type: 'seat.registration',
       tenantId,
+      roles: ADMIN_ROLES,
       at: new Date(this.opts.clock.now()).toISOString(),
       data: { seatId, number, status: bindings.length ? 'registered' : 'unregistered', registrations: bindings.map(registrationView) },
-    });
+    };
+    const userOf = this.opts.userOf;
+    if (!userOf) this.opts.events.publish({ ...event, userIds: [] });
+    else {
+      // In order, after the lookup of the seat's user.
+      this.published = this.published.then(async () => {
+        const user = await userOf(tenantId, seatId).catch(() => null);
+        this.opts.events.publish({ ...event, userIds: user ? [user] : [] });
+      });
+    }
     this.opts.onSeatChange?.(tenantId, seatId);
   }
+  private published: Promise<void> = Promise.resolve();
   private readonly lastNumber = new Map<string, string>();
 
   private enqueue(save: readonly Binding[], remove: readonly string[]): Promise<void> {

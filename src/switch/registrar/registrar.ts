@@ -61,18 +61,25 @@ export class Registrar {
     const now = this.clock.now();
     const current = this.location.bindingsOf(seat.id);
 
+    // A Contact that is there but does not parse is a bad request, not a query; a bad Expires is not "absent".
+    if (contact === undefined && req.headers.has('contact')) return fail(400, 'Bad Request: malformed Contact');
+    if (headerExpires === undefined && req.headers.has('expires')) return fail(400, 'Bad Request: malformed Expires');
     if (contact === undefined) return this.ok(seat, now, false); // a query (§10.2.3)
 
     if (contact.star) {
       // §10.3 step 6: `*` only with Expires: 0 and no other Contact.
       if (headerExpires !== 0 || req.headers.getAll('contact').length !== 1) return fail(400, 'Bad Request: Contact * needs Expires: 0 and no other Contact');
-      // Out-of-order for the same Call-ID is ignored rather than applied (§10.3 step 6).
-      const remove = current.filter((b) => b.callId !== callId || b.cseq < cseq.seq).map((b) => b.id);
+      // §10.3 step 6: a binding of the same Call-ID with a CSeq not below this one aborts the whole update.
+      if (current.some((b) => b.callId === callId && b.cseq >= cseq.seq)) {
+        return fail(500, 'Server Internal Error: out-of-order REGISTER', [['Retry-After', '1']]);
+      }
+      const remove = current.map((b) => b.id);
       await this.location.change(seat.tenantId, seat.id, [], remove);
       return this.ok(seat, now, remove.length > 0);
     }
 
-    const byKey = new Map(current.map((b) => [contactKey(b.instanceId, b.regId, b.contact), b]));
+    const stored = new Map(current.map((b) => [contactKey(b.instanceId, b.regId, b.contact), b]));
+    const byKey = new Map(stored);
     const save: Binding[] = [];
     const remove: string[] = [];
     for (const c of contact.contacts) {
@@ -88,12 +95,18 @@ export class Registrar {
       const regId = regIdRaw != null && /^\d{1,9}$/.test(regIdRaw) ? Number(regIdRaw) : null;
       const key = contactKey(instanceId, regId, uri);
       const existing = byKey.get(key);
-      if (existing && existing.callId === callId && existing.cseq >= cseq.seq) {
+      const before = stored.get(key);
+      // Compared with what was stored before this request: the same Contact listed twice is not out of order.
+      if (before && before.callId === callId && before.cseq >= cseq.seq) {
         // §10.3 step 7: an older or repeated request for the same Call-ID must not change anything.
         return fail(500, 'Server Internal Error: out-of-order REGISTER', [['Retry-After', '1']]);
       }
       if (expires === 0) {
-        if (existing) remove.push(existing.id);
+        if (existing) {
+          const i = save.findIndex((b) => b.id === existing.id);
+          if (i >= 0) save.splice(i, 1);
+          if (before) remove.push(existing.id);
+        }
         byKey.delete(key);
         continue;
       }
@@ -118,6 +131,8 @@ export class Registrar {
         createdAt: existing?.createdAt ?? now,
         updatedAt: now,
       };
+      const i = save.findIndex((b) => b.id === binding.id);
+      if (i >= 0) save.splice(i, 1);
       save.push(binding);
       byKey.set(key, binding);
     }

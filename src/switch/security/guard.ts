@@ -89,7 +89,9 @@ export class SipGuard {
     this.onSecurityEvent({ kind: 'sip.auth-failure', address: ip, reason });
     if (this.policy.banMs > 0 && recent.length >= this.policy.maxFailures) {
       const until = now + this.policy.banMs;
-      this.bans.set(ip, until);
+      // Bounded like the other tables: a flood of failing (spoofed) sources must not grow memory.
+      this.bans.delete(ip);
+      this.remember(this.bans, ip, until);
       this.failures.delete(ip);
       this.onSecurityEvent({ kind: 'sip.ban', address: ip, reason: `${recent.length} failed authentications in ${this.policy.windowMs / 1000} s`, until });
     }
@@ -126,5 +128,6 @@ export class SipGuard {
 
 /** IPv4-mapped IPv6 (::ffff:1.2.3.4) is the IPv4 address. */
 function normalize(address: string): string {
-  return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address.toLowerCase();
+  const a = address.toLowerCase();
+  return a.startsWith('::ffff:') && a.includes('.') ? a.slice(7) : a;
 }

@@ -3,9 +3,10 @@
  * authentication, and dispatch of requests to the registrar and the B2BUA.
  *
  * Authentication: REGISTER and the requests that reach users (INVITE, MESSAGE, SUBSCRIBE, REFER,
- * INFO, RFC 3261 §22) are always challenged with 401. The challenge and the failure answers are
- * the same whether the username exists or not, so they reveal nothing (ARCHITECTURE §5). ACK and
- * CANCEL cannot be challenged (§22.1); in-dialog requests are trusted by their dialog identifiers.
+ * INFO, RFC 3261 §22) are always challenged with 401. The challenge, and the 403 for credentials
+ * that do not verify, are the same whether the username exists or not, so they reveal nothing
+ * (ARCHITECTURE §5). ACK and CANCEL cannot be challenged (§22.1); in-dialog requests are trusted
+ * by their dialog identifiers.
  */
 import type { Clock, EventBus } from '../../kit/index.js';
 import {
@@ -59,7 +60,7 @@ export interface SipServerOptions {
   /** Host or IP put into Via, Contact and the default SIP domain. */
   publicAddress: string;
   registrar: RegistrarPolicy;
-  /** Offered in this order (RFC 8760 §2.4: most preferred first). Default MD5, SHA-256. */
+  /** Offered in this order (RFC 8760 §2.4: most preferred first). Default MD5 only (see config). */
   digestAlgorithms?: DigestAlgorithm[];
   listen: {
     host: string;
@@ -73,7 +74,12 @@ export interface SipServerOptions {
 
 const CHALLENGED = new Set(['REGISTER', 'INVITE', 'MESSAGE', 'SUBSCRIBE', 'REFER', 'INFO']);
 const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, UPDATE, INFO';
-const ALGORITHMS: DigestAlgorithm[] = ['MD5', 'SHA-256'];
+const ALGORITHMS: DigestAlgorithm[] = ['MD5'];
+
+/** Whether a server transaction has sent its final response (e.g. a 487 after CANCEL). */
+function answered(tx: ServerTransaction): boolean {
+  return (tx.lastResponse?.status ?? 0) >= 200;
+}
 
 function flowOf(t: TransportTarget): Flow {
   const f: Flow = { transport: t.transport.toLowerCase() as SipTransportKind, address: t.host, port: t.port };
@@ -199,7 +205,15 @@ export class SipServer {
         return;
       }
       tx.reply(200);
-      this.b2bua.cancel(invite);
+      // An INVITE still being authenticated has no call yet: it is answered 487 here, and its
+      // handling stops when it sees the final response (§9.2).
+      if (!this.b2bua.cancel(invite) && !answered(invite)) {
+        try {
+          invite.reply(487, { reason: 'Request Terminated' });
+        } catch {
+          // answered meanwhile
+        }
+      }
       return;
     }
     if (req.to?.tag) {
@@ -223,8 +237,9 @@ export class SipServer {
       return;
     }
     this.domains.set(tenant.tenantId, tenant.domain);
+    if (answered(tx)) return; // cancelled meanwhile
     const seat = await this.authenticate(tx, tenant, flow);
-    if (!seat) return;
+    if (!seat || answered(tx)) return;
 
     switch (method) {
       case 'REGISTER': {
@@ -270,17 +285,28 @@ export class SipServer {
         return algorithm === 'MD5' ? found.secrets.md5 : algorithm === 'SHA-256' ? found.secrets.sha256 : found.secrets.sha512_256;
       },
     });
+    if (answered(tx)) return null; // cancelled during the lookup
     if (result.ok && found) {
       this.opts.guard.authSucceeded(flow.address);
       return (found as { seat: Seat }).seat;
     }
     const reason = result.ok ? 'unknown-user' : result.reason;
     // A stale nonce is not a failure: the phone answered a correct challenge, only late (RFC 7616 §3.3).
-    if (reason !== 'stale') {
+    // A reused nonce-count gets a fresh nonce too: a replayed message learns nothing from it, and a
+    // phone that reuses nonces across requests recovers.
+    const retry = reason === 'stale' || reason === 'replay';
+    if (!retry) {
       this.opts.guard.authFailed(flow.address, `${req.method} ${creds.username ?? '?'}: ${reason}`);
       if (this.opts.guard.isBanned(flow.address)) return null; // say nothing more to a banned source
     }
-    tx.reply(401, { headers: digest.challenge({ stale: reason === 'stale' }).map((c) => ['WWW-Authenticate', c] as [string, string]) });
+    if (retry) {
+      tx.reply(401, { headers: digest.challenge({ stale: true }).map((c) => ['WWW-Authenticate', c] as [string, string]) });
+    } else {
+      // Wrong credentials get a final 403, the same for unknown users and wrong passwords. A fresh
+      // 401 would make many phones (baresip/libre among them) retry at once, forever, and one
+      // misconfigured phone would get its whole office's NAT address banned within a second.
+      tx.reply(403, { reason: 'Forbidden', headers: [['Warning', '399 hotline "wrong username or password"']] });
+    }
     return null;
   }
 
