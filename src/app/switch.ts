@@ -54,9 +54,10 @@ export async function buildSwitch(deps: {
   const { config, store, bus, clock, accountsRepo, log } = deps;
   const publicAddress = defaultPublicAddress(config);
   const seatsRepo = new KyselySeatsRepo(store.db);
+  // Registrations are soft state the phones refresh: written without waiting for fsync on SQLite.
   const tenants = new KyselySipTenants(store.db, { defaultSlug: config.sipDefaultTenant, publicAddress, now: () => clock.now() });
   const location = new Location({
-    repo: new KyselyBindingsRepo(store.db),
+    repo: new KyselyBindingsRepo(store.db, store.dialect),
     clock,
     events: bus,
     userOf: async (tenantId, seatId) => (await seatsRepo.get(tenantId, seatId))?.userId ?? null,
@@ -151,6 +152,7 @@ export async function buildSwitch(deps: {
         publicAddress,
         digestAlgorithms: config.sipDigestAlgorithms.split(',').map((a) => a.trim().toUpperCase() as DigestAlgorithm),
         registrar: { minExpires: config.sipMinExpires, maxExpires: config.sipMaxExpires, defaultExpires: config.sipMaxExpires, maxBindingsPerSeat: 10 },
+        maxConnections: config.sipMaxConnections,
         listen: { host: config.sipHost, port: config.sipPort, ...(tls ? { tls } : {}) },
         log,
       });

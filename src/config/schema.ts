@@ -261,6 +261,14 @@ export const SETTINGS = [
     default: '127.0.0.1,::1',
     description: 'Comma-separated IPs exempt from the SIP rate limit (load balancers, test tools); bans still apply.',
   }),
+  s('sipMaxConnections', {
+    env: 'HOTLINE_SIP_MAX_CONNECTIONS',
+    type: 'int',
+    default: 10000,
+    min: 1,
+    max: 1000000,
+    description: 'Open SIP TCP, TLS and WebSocket connections at most (each phone registered over a stream holds one); keep it below the process file limit (ulimit -n).',
+  }),
   s('rtpPortMin', {
     env: 'HOTLINE_RTP_PORT_MIN',
     type: 'int',

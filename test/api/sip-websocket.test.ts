@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { seedDemo } from '../../src/app/index.js';
-import { computeResponse, digestCredentials, ha1, parseMessage, type SipResponse } from '../../src/sip/index.js';
+import { parseMessage, type SipResponse } from '../../src/sip/index.js';
+import { answerChallenge, registerText } from '../support/sip-register.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 
 const PASSWORD = 'demo-password-1';
@@ -38,30 +39,14 @@ describe('SIP over WebSocket at /sip', () => {
   }
 
   const register = (cseq: number, auth?: string) =>
-    [
-      'REGISTER sip:127.0.0.1 SIP/2.0',
-      `Via: SIP/2.0/WSS abcdef.invalid;branch=z9hG4bK-ws-${cseq}`,
-      'Max-Forwards: 70',
-      'From: <sip:1001@127.0.0.1>;tag=wsfrom',
-      'To: <sip:1001@127.0.0.1>',
-      'Call-ID: ws-call-1',
-      `CSeq: ${cseq} REGISTER`,
-      'Contact: <sip:browser@abcdef.invalid;transport=ws>;expires=300',
-      ...(auth ? [`Authorization: ${auth}`] : []),
-      'Content-Length: 0',
-      '',
-      '',
-    ].join('\r\n');
+    registerText({ user: '1001', transport: 'WSS', sentBy: 'abcdef.invalid', contact: 'sip:browser@abcdef.invalid;transport=ws', cseq, callId: 'ws-call-1', ...(auth ? { auth } : {}) });
 
   it('registers seat 1001 with digest over the WebSocket and shows it as a ws registration', async () => {
     const { ws, next } = await open();
     ws.send(register(1));
     const challenge = await next();
     expect(challenge.status).toBe(401);
-    const c = digestCredentials(challenge.headers.value('www-authenticate')![0]!)!;
-    expect(c.algorithm).toBe('MD5');
-    const response = computeResponse({ algorithm: 'MD5', ha1: ha1('1001', c.realm!, PASSWORD, 'MD5'), method: 'REGISTER', uri: 'sip:127.0.0.1', nonce: c.nonce!, qop: 'auth', nc: '00000001', cnonce: 'abc' });
-    ws.send(register(2, `Digest username="1001", realm="${c.realm}", nonce="${c.nonce}", uri="sip:127.0.0.1", response="${response}", algorithm=MD5, qop=auth, nc=00000001, cnonce="abc", opaque="${c.opaque}"`));
+    ws.send(register(2, answerChallenge(challenge, '1001', PASSWORD)));
     const ok = await next();
     expect(ok.status).toBe(200);
     const tenant = await t.app.accounts.getTenantBySlug('demo');

@@ -325,8 +325,9 @@ export class DigestAuthenticator {
 
   private track(nonce: string, entry: NcEntry): void {
     if (this.seen.size >= this.maxTracked) {
-      const now = this.clock.now();
-      for (const [k, e] of this.seen) if (e.expiresAt <= now) this.seen.delete(k);
+      // `verify` has just swept the expired head (insertion order is close to expiry order), so
+      // only live entries remain: evict the oldest. Scanning the whole table here cost O(n) per
+      // request once the table was full.
       while (this.seen.size >= this.maxTracked) {
         const first = this.seen.entries().next();
         if (first.done) break;

@@ -39,6 +39,7 @@ export class Location {
   private readonly bySeat = new Map<string, Map<string, Binding>>();
   private pending: Pending = emptyPending();
   private flushing: Promise<void> | null = null;
+  private flushScheduled = false;
   private sweepTimer: TimerHandle | null = null;
   private closed = false;
 
@@ -143,7 +144,15 @@ export class Location {
         p.save.set(b.id, b);
       }
       p.waiters.push({ resolve, reject });
-      if (!this.flushing) void this.flush();
+      // Flush after the datagrams already read in this turn of the event loop have been handled
+      // (setImmediate runs after the poll phase), so a burst of REGISTERs shares one commit.
+      if (!this.flushing && !this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => {
+          this.flushScheduled = false;
+          if (!this.flushing && this.pending.waiters.length) void this.flush();
+        });
+      }
     });
   }
 

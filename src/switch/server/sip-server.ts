@@ -62,6 +62,8 @@ export interface SipServerOptions {
   registrar: RegistrarPolicy;
   /** Offered in this order (RFC 8760 §2.4: most preferred first). Default MD5 only (see config). */
   digestAlgorithms?: DigestAlgorithm[];
+  /** Open TCP, TLS and WebSocket connections at most (each registered stream phone holds one). */
+  maxConnections?: number;
   listen: {
     host: string;
     port: number;
@@ -108,6 +110,7 @@ export class SipServer {
       onMessage: (msg, source, reliable) => this.onMessage(msg, source, reliable),
       onError: (err, context) => opts.log?.('warn', 'sip transport error', { context, err: String(err) }),
       allow: (address) => opts.guard.allow(address),
+      ...(opts.maxConnections !== undefined ? { maxConnections: opts.maxConnections } : {}),
     });
     this.layer = new TransactionLayer({
       clock: opts.clock,
@@ -220,6 +223,9 @@ export class SipServer {
       if (!this.b2bua.inDialog(tx, flow)) tx.reply(481, { reason: 'Call/Transaction Does Not Exist' });
       return;
     }
+    // RFC 3261 §17.2.1 / §16.2: a 100 at once stops the caller's INVITE retransmissions while we
+    // authenticate, look up the callee and set up media (instead of the transaction's 200 ms one).
+    if (method === 'INVITE') tx.reply(100);
     if (method === 'OPTIONS') {
       // Keep-alive pings and capability queries (§11): no authentication needed to say what we do.
       tx.reply(200, { headers: [['Allow', ALLOW], ['Accept', 'application/sdp']] });
@@ -313,7 +319,8 @@ export class SipServer {
   private digestFor(realm: string): DigestAuthenticator {
     let d = this.digests.get(realm);
     if (!d) {
-      d = new DigestAuthenticator({ clock: this.opts.clock, realm, secret: this.opts.nonceSecret, algorithms: this.opts.digestAlgorithms ?? ALGORITHMS });
+      // Nonce-count state for every nonce answered in the last 5 minutes: ~100 bytes each.
+      d = new DigestAuthenticator({ clock: this.opts.clock, realm, secret: this.opts.nonceSecret, algorithms: this.opts.digestAlgorithms ?? ALGORITHMS, maxTrackedNonces: 200_000 });
       this.digests.set(realm, d);
     }
     return d;

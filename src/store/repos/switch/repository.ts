@@ -1,4 +1,5 @@
-import type { Kysely, Selectable } from 'kysely';
+import { CompiledQuery, sql, type Kysely, type Selectable } from 'kysely';
+import type { Dialect } from '../../database.js';
 import type { Binding, BindingsRepo, Seat, SeatSecrets, SeatsRepo, SipTenant, SipTenants, SipTransportKind } from '../../../switch/index.js';
 import type { Database, SeatsTable, SipBindingsTable } from '../../schema.js';
 
@@ -38,6 +39,25 @@ const bindingRow = (b: Binding): SipBindingsTable => ({
   updated_at: iso(b.updatedAt),
 });
 
+const BINDING_COLUMNS = [
+  'id', 'tenant_id', 'seat_id', 'number', 'contact', 'instance_id', 'reg_id', 'call_id', 'cseq', 'expires_at', 'q', 'transport',
+  'source_address', 'source_port', 'connection_id', 'user_agent', 'path', 'created_at', 'updated_at',
+] as const satisfies readonly (keyof SipBindingsTable)[];
+/** Columns a refresh may change (the binding's identity and creation stay). */
+const BINDING_UPDATED = ['contact', 'call_id', 'cseq', 'expires_at', 'q', 'transport', 'source_address', 'source_port', 'connection_id', 'user_agent', 'path', 'updated_at'] as const;
+
+/** INSERT … ON CONFLICT (id) DO UPDATE: the same text on both engines but for placeholders. */
+function upsertBindingSql(dialect: Dialect): string {
+  const ph = BINDING_COLUMNS.map((_, i) => (dialect === 'postgres' ? `$${i + 1}` : '?')).join(', ');
+  const set = BINDING_UPDATED.map((c) => `${c} = excluded.${c}`).join(', ');
+  return `insert into sip_bindings (${BINDING_COLUMNS.join(', ')}) values (${ph}) on conflict (id) do update set ${set}`;
+}
+
+function bindingParams(b: Binding): unknown[] {
+  const row = bindingRow(b);
+  return BINDING_COLUMNS.map((c) => row[c]);
+}
+
 const bindingOf = (r: Selectable<SipBindingsTable>): Binding => ({
   id: r.id,
   tenantId: r.tenant_id,
@@ -61,8 +81,37 @@ const bindingOf = (r: Selectable<SipBindingsTable>): Binding => ({
   updatedAt: Date.parse(r.updated_at),
 });
 
+/**
+ * Seats, with the rows the SIP server reads on every authenticated request (by tenant and number)
+ * kept in memory: a REGISTER or INVITE then costs no query. Every write goes through this class
+ * and drops what it changes, so a disabled seat or a reset password takes effect at once. (With
+ * several Hotline nodes the cache would need cross-node invalidation; one process owns SIP today.)
+ */
 export class KyselySeatsRepo implements SeatsRepo {
+  private readonly byNumber = new Map<string, Selectable<SeatsTable> | null>();
+  private static readonly MAX_CACHED = 100_000;
+
   constructor(private readonly db: Kysely<Database>) {}
+
+  private key(tenantId: string, number: string): string {
+    return `${tenantId}\u0000${number}`;
+  }
+
+  private async row(tenantId: string, number: string): Promise<Selectable<SeatsTable> | null> {
+    const key = this.key(tenantId, number);
+    const hit = this.byNumber.get(key);
+    if (hit !== undefined) return hit;
+    const r = (await this.db.selectFrom('seats').selectAll().where('tenant_id', '=', tenantId).where('number', '=', number).executeTakeFirst()) ?? null;
+    // Unknown numbers are remembered too (a scanner's guesses), within a bound.
+    if (this.byNumber.size >= KyselySeatsRepo.MAX_CACHED) this.byNumber.clear();
+    this.byNumber.set(key, r);
+    return r;
+  }
+
+  private forget(tenantId: string, id: string, number?: string): void {
+    if (number !== undefined) this.byNumber.delete(this.key(tenantId, number));
+    for (const [k, v] of this.byNumber) if (v && v.id === id) this.byNumber.delete(k);
+  }
 
   async create(seat: Seat, secrets: SeatSecrets): Promise<void> {
     await this.db
@@ -82,6 +131,7 @@ export class KyselySeatsRepo implements SeatsRepo {
         updated_at: seat.updatedAt,
       })
       .execute();
+    this.forget(seat.tenantId, seat.id, seat.number);
   }
 
   async update(seat: Seat): Promise<void> {
@@ -91,6 +141,7 @@ export class KyselySeatsRepo implements SeatsRepo {
       .where('tenant_id', '=', seat.tenantId)
       .where('id', '=', seat.id)
       .execute();
+    this.forget(seat.tenantId, seat.id, seat.number);
   }
 
   async setSecrets(tenantId: string, id: string, realm: string, s: SeatSecrets, updatedAt: string): Promise<void> {
@@ -100,6 +151,7 @@ export class KyselySeatsRepo implements SeatsRepo {
       .where('tenant_id', '=', tenantId)
       .where('id', '=', id)
       .execute();
+    this.forget(tenantId, id);
   }
 
   async delete(tenantId: string, id: string): Promise<void> {
@@ -107,6 +159,7 @@ export class KyselySeatsRepo implements SeatsRepo {
       await trx.deleteFrom('sip_bindings').where('tenant_id', '=', tenantId).where('seat_id', '=', id).execute();
       await trx.deleteFrom('seats').where('tenant_id', '=', tenantId).where('id', '=', id).execute();
     });
+    this.forget(tenantId, id);
   }
 
   async get(tenantId: string, id: string): Promise<Seat | null> {
@@ -115,7 +168,7 @@ export class KyselySeatsRepo implements SeatsRepo {
   }
 
   async getByNumber(tenantId: string, number: string): Promise<Seat | null> {
-    const r = await this.db.selectFrom('seats').selectAll().where('tenant_id', '=', tenantId).where('number', '=', number).executeTakeFirst();
+    const r = await this.row(tenantId, number);
     return r ? seatOf(r) : null;
   }
 
@@ -128,54 +181,55 @@ export class KyselySeatsRepo implements SeatsRepo {
   }
 
   async secrets(tenantId: string, number: string): Promise<{ seat: Seat; secrets: SeatSecrets } | null> {
-    const r = await this.db
-      .selectFrom('seats')
-      .selectAll()
-      .where('tenant_id', '=', tenantId)
-      .where('number', '=', number)
-      .where('enabled', '=', 1)
-      .executeTakeFirst();
-    return r ? { seat: seatOf(r), secrets: { md5: r.ha1_md5, sha256: r.ha1_sha256, sha512_256: r.ha1_sha512_256 } } : null;
+    const r = await this.row(tenantId, number);
+    if (!r || r.enabled !== 1) return null;
+    return { seat: seatOf(r), secrets: { md5: r.ha1_md5, sha256: r.ha1_sha256, sha512_256: r.ha1_sha512_256 } };
   }
 }
 
 export class KyselyBindingsRepo implements BindingsRepo {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: Dialect = 'sqlite',
+  ) {}
 
   async loadActive(now: number): Promise<Binding[]> {
     return (await this.db.selectFrom('sip_bindings').selectAll().where('expires_at', '>', iso(now)).execute()).map(bindingOf);
   }
 
+  /**
+   * On SQLite the write runs with synchronous=NORMAL (on the one connection, held for the whole
+   * write, so no other statement runs meanwhile): in WAL mode a commit then survives a process
+   * crash or restart but skips the fsync, which would block the event loop on every REGISTER batch.
+   * An OS crash may lose the last moments of refreshes, which phones repeat anyway.
+   */
   async apply(save: readonly Binding[], remove: readonly string[]): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
-      if (remove.length) {
-        for (let i = 0; i < remove.length; i += 500) await trx.deleteFrom('sip_bindings').where('id', 'in', remove.slice(i, i + 500)).execute();
-      }
-      for (let i = 0; i < save.length; i += 200) {
-        const rows = save.slice(i, i + 200).map(bindingRow);
-        await trx
-          .insertInto('sip_bindings')
-          .values(rows)
-          .onConflict((oc) =>
-            oc.column('id').doUpdateSet((eb) => ({
-              contact: eb.ref('excluded.contact'),
-              call_id: eb.ref('excluded.call_id'),
-              cseq: eb.ref('excluded.cseq'),
-              expires_at: eb.ref('excluded.expires_at'),
-              q: eb.ref('excluded.q'),
-              transport: eb.ref('excluded.transport'),
-              source_address: eb.ref('excluded.source_address'),
-              source_port: eb.ref('excluded.source_port'),
-              connection_id: eb.ref('excluded.connection_id'),
-              user_agent: eb.ref('excluded.user_agent'),
-              path: eb.ref('excluded.path'),
-              updated_at: eb.ref('excluded.updated_at'),
-            })),
-          )
-          .execute();
+    if (this.dialect !== 'sqlite') return this.write(this.db, save, remove);
+    await this.db.connection().execute(async (conn) => {
+      await sql`PRAGMA synchronous = NORMAL`.execute(conn);
+      try {
+        await this.write(conn, save, remove);
+      } finally {
+        await sql`PRAGMA synchronous = FULL`.execute(conn);
       }
     });
   }
+
+  private async write(db: Kysely<Database>, save: readonly Binding[], remove: readonly string[]): Promise<void> {
+    await db.transaction().execute(async (trx) => {
+      if (remove.length) {
+        for (let i = 0; i < remove.length; i += 500) await trx.deleteFrom('sip_bindings').where('id', 'in', remove.slice(i, i + 500)).execute();
+      }
+      // One precompiled statement per row: a REGISTER refresh is the hottest write there is, and
+      // building the query with the query builder cost more than SQLite's work.
+      for (const b of save) await trx.executeQuery(CompiledQuery.raw(this.upsertSql, bindingParams(b)));
+    });
+  }
+
+  private get upsertSql(): string {
+    return (this.upsertText ??= upsertBindingSql(this.dialect));
+  }
+  private upsertText: string | undefined;
 
   async deleteExpired(now: number): Promise<number> {
     const r = await this.db.deleteFrom('sip_bindings').where('expires_at', '<=', iso(now)).executeTakeFirst();
