@@ -335,10 +335,11 @@ async function startHotline(dataDir: string, opts: { profileDir?: string; gcRepo
   const httpPort = await freePort();
   const sipPort = await freePort();
   const nodeArgs = ['--expose-gc', '--import', 'tsx', '--import', join(HERE, 'gc-hook.mjs')];
-  if (opts.profileDir) nodeArgs.push('--cpu-prof', '--cpu-prof-dir', opts.profileDir);
+  if (opts.profileDir) nodeArgs.push('--import', join(HERE, 'profile-hook.mjs'));
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('HOTLINE_')) env[k] = v;
   Object.assign(env, {
+    ...(opts.profileDir ? { BENCH_PROFILE_DIR: opts.profileDir } : {}),
     HOTLINE_DATA_DIR: dataDir,
     HOTLINE_HTTP_HOST: '127.0.0.1',
     HOTLINE_HTTP_PORT: String(httpPort),
@@ -745,10 +746,14 @@ async function settledMemory(server: Server, gcReport?: string): Promise<{ rssKb
 async function benchTcp(server: Server, accounts: Accounts, gcReport?: string): Promise<TcpResult> {
   const users = accounts.reg.slice(0, TCP_PHONES);
   while (users.length < TCP_PHONES) users.push(...accounts.callees.slice(0, TCP_PHONES - users.length));
-  // Warm the TCP path with a few phones that then hang up.
-  const warm = users.slice(0, 20).map(([u, pw]) => new TcpPhone(server.host, server.port, u!, pw!));
-  await Promise.all(warm.map((p) => p.register()));
+  // Warm up with as many phones of other seats, which then hang up: the heap grows to its working
+  // size, so what the measured round adds is the phones' own memory (connections and bindings),
+  // not V8 sizing itself. (A single small warm-up gave negative figures: RSS fell after GC.)
+  const warmUsers = accounts.callees.filter(([u]) => !users.some(([x]) => x === u)).slice(0, TCP_PHONES);
+  const warm = warmUsers.map(([u, pw]) => new TcpPhone(server.host, server.port, u!, pw!));
+  for (let i = 0; i < warm.length; i += 50) await Promise.all(warm.slice(i, i + 50).map((p) => p.register().catch(() => false)));
   for (const p of warm) p.close();
+  await sleep(1000);
   const before = await settledMemory(server, gcReport);
   const phones = users.map(([u, pw]) => new TcpPhone(server.host, server.port, u!, pw!));
   let registered = 0;
@@ -780,9 +785,8 @@ async function benchTcp(server: Server, accounts: Accounts, gcReport?: string): 
 
 // ---------------------------------------------------------------- CPU profile summary
 
-function summariseProfile(dir: string): { byFunction: { name: string; ms: number; pct: number }[]; byArea: { area: string; ms: number; pct: number }[] } | null {
-  const f = existsSync(dir) ? readdirSync(dir).find((x) => x.endsWith('.cpuprofile')) : undefined;
-  if (!f) return null;
+function summariseProfile(dir: string, f: string): { byFunction: { name: string; ms: number; pct: number }[]; byArea: { area: string; ms: number; pct: number }[] } | null {
+  if (!existsSync(join(dir, f))) return null;
   const prof = JSON.parse(readFileSync(join(dir, f), 'utf8')) as {
     nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[];
     samples: number[];
@@ -856,12 +860,22 @@ async function benchSystem(name: 'hotline' | 'kamailio', results: Record<string,
   };
   try {
     await idle('before load');
+    // --profile: one CPU profile per measured phase (the hook toggles on SIGWINCH).
+    const profile = async () => {
+      if (!profileDir) return;
+      process.kill(server.pid, 'SIGWINCH');
+      await sleep(500);
+    };
+    await profile();
     const reg = await benchRegister(server, accounts);
+    await profile();
     (results.register as RegisterResult[]).push(reg);
     console.log(
       `| ${name} | REGISTER+digest | ${fmt(reg.successful)} ok / ${reg.failed} failed at ${reg.rate}/s | ${reg.cpuUsPerOp} µs | **${fmt(reg.perCore)}/s** | (SIPp, 1 ms steps) ${reg.rttMs.p50} / ${reg.rttMs.p99} ms |`,
     );
+    await profile();
     const calls = await benchCalls(server, accounts);
+    await profile();
     (results.calls as CallResult[]).push(...calls);
     await idle('after load (bindings present, no calls)');
     for (const c of calls)
@@ -874,7 +888,10 @@ async function benchSystem(name: 'hotline' | 'kamailio', results: Record<string,
     }
     await server.stop();
   }
-  if (profileDir) (results.profile as Record<string, unknown>)[name] = summariseProfile(profileDir);
+  if (profileDir) {
+    (results.profile as Record<string, unknown>)[`${name} register`] = summariseProfile(profileDir, '1.cpuprofile');
+    (results.profile as Record<string, unknown>)[`${name} calls`] = summariseProfile(profileDir, '2.cpuprofile');
+  }
 
   // Memory: a fresh process (so heap space freed by the load tests does not hide the growth).
   const gcReport = join(WORK, 'gc.json');
@@ -913,9 +930,9 @@ async function main(): Promise<void> {
   mkdirSync(join(HERE, 'results'), { recursive: true });
   const file = join(HERE, 'results', `${new Date().toISOString().slice(0, 10)}${args.only ? `-${args.only}` : ''}${args.profile ? '-profile' : ''}.json`);
   writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
-  const prof = (results.profile as Record<string, ReturnType<typeof summariseProfile>>).hotline;
-  if (prof) {
-    console.log('\nHotline CPU profile (self time, whole run):');
+  for (const [phase, prof] of Object.entries(results.profile as Record<string, ReturnType<typeof summariseProfile>>)) {
+    if (!prof) continue;
+    console.log(`\n${phase}: CPU profile of the main thread (self time)`);
     for (const a of prof.byArea) console.log(`  ${String(a.pct).padStart(5)} %  ${a.area}`);
     console.log('  top functions:');
     for (const f of prof.byFunction) console.log(`  ${String(f.pct).padStart(5)} %  ${f.name}`);

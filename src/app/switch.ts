@@ -147,7 +147,7 @@ export async function buildSwitch(deps: {
         seats: seatsRepo,
         location,
         guard,
-        media: { address: mediaAddress, createRelay: () => engine.createRelay() },
+        media: { address: mediaAddress, createRelay: (peers) => engine.createRelay(peers) },
         nonceSecret: Buffer.from(secretHex, 'hex'),
         publicAddress,
         digestAlgorithms: config.sipDigestAlgorithms.split(',').map((a) => a.trim().toUpperCase() as DigestAlgorithm),

@@ -98,6 +98,18 @@ describe('MediaEngine relay', () => {
     expect(await engine.stats()).toEqual({ relays: 1, workers: 1 });
   });
 
+  it('sets peers given at creation, and a bad one fails the creation without leaking the relay', async () => {
+    const engine = await start();
+    const alice = await endpoint();
+    const bob = await endpoint();
+    const relay = await engine.createRelay({ a: { address: '127.0.0.1', rtpPort: alice.port }, b: { address: '127.0.0.1', rtpPort: bob.port } });
+    await send(alice.s, rtp(1, 'hello'), relay.a.port);
+    await until(() => bob.got.length === 1, 'relayed without setPeer');
+    await relay.close();
+    await expect(engine.createRelay({ a: { address: 'example.com', rtpPort: 5000 } })).rejects.toMatchObject({ code: 'MEDIA_BAD_PEER' });
+    expect(await engine.stats()).toEqual({ relays: 0, workers: 1 });
+  });
+
   it('relays over IPv6 and matches peers written in any IPv6 form', async () => {
     const engine = await start({ host: '::1' });
     const relay = await engine.createRelay();

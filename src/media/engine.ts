@@ -199,8 +199,11 @@ export class MediaEngine {
     }
   }
 
-  /** Allocate a relay with sides a and b, each an even RTP port and RTCP on port + 1, on `host`. */
-  async createRelay(): Promise<Relay> {
+  /**
+   * Allocate a relay with sides a and b, each an even RTP port and RTCP on port + 1, on `host`;
+   * `peers` sets sides' peers in the same round trip to the worker (as `setPeer` would).
+   */
+  async createRelay(peers?: { a?: PeerSpec; b?: PeerSpec }): Promise<Relay> {
     if (this.closing) throw new MediaError('MEDIA_ENGINE_CLOSED', 'the media engine is closed');
     const live = this.slots.filter((s) => !s.failed);
     if (!live.length) throw new MediaError('MEDIA_WORKER_FAILED', 'no media worker is running');
@@ -211,7 +214,7 @@ export class MediaEngine {
       try {
         await slot.ready;
         if (!slot.client) throw new MediaError('MEDIA_WORKER_CRASHED', 'the media worker is restarting');
-        await slot.client.call('createRelay', { id, host: this.opts.host, ports: { a, b } });
+        await slot.client.call('createRelay', { id, host: this.opts.host, ports: { a, b }, ...(peers ? { peers: { ...peers } } : {}) });
       } catch (e) {
         this.ports.free(a);
         this.ports.free(b);

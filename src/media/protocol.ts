@@ -49,7 +49,7 @@ export interface RelayStats {
 
 /** Operation name → argument and result types. */
 export interface MediaOps {
-  createRelay: { args: { id: string; host: string; ports: { a: number; b: number } }; result: null };
+  createRelay: { args: { id: string; host: string; ports: { a: number; b: number }; peers?: { a?: PeerSpec; b?: PeerSpec } }; result: null };
   setPeer: { args: { id: string; side: Side; peer: PeerSpec }; result: null };
   relayStats: { args: { id: string }; result: RelayStats };
   closeRelay: { args: { id: string }; result: null };

@@ -20,9 +20,17 @@ const relay = (id: string): RelayCore => {
 };
 
 serve(port, {
-  async createRelay({ id, host, ports }) {
+  async createRelay({ id, host, ports, peers }) {
     if (relays.has(id)) throw new MediaError('MEDIA_INTERNAL', `relay ${id} exists`);
-    relays.set(id, await RelayCore.open(id, host, ports));
+    const r = await RelayCore.open(id, host, ports);
+    try {
+      if (peers?.a) r.setPeer('a', peers.a);
+      if (peers?.b) r.setPeer('b', peers.b);
+    } catch (e) {
+      await r.close();
+      throw e;
+    }
+    relays.set(id, r);
     return null;
   },
   setPeer({ id, side, peer }) {

@@ -77,15 +77,31 @@ const KNOWN = new Set<string>([
 
 /** Lower-case key for a header name, compact forms expanded (names are case-insensitive, §7.3.1). */
 export function headerKey(name: string): string {
+  const hit = KEY_CACHE.get(name);
+  if (hit !== undefined) return hit;
   const lower = name.toLowerCase();
-  return COMPACT_FORMS[lower] ?? lower;
+  const key = COMPACT_FORMS[lower] ?? lower;
+  remember(KEY_CACHE, name, key);
+  return key;
 }
 
 /** The name we emit: the canonical full form for known headers, the received spelling otherwise. */
 export function canonicalName(name: string): string {
+  const hit = CANONICAL_CACHE.get(name);
+  if (hit !== undefined) return hit;
   const key = headerKey(name);
-  if (!KNOWN.has(key)) return name;
-  return SPECIAL_CASE[key] ?? key.replace(/(^|-)([a-z])/g, (_m, dash: string, ch: string) => dash + ch.toUpperCase());
+  const out = !KNOWN.has(key) ? name : (SPECIAL_CASE[key] ?? key.replace(/(^|-)([a-z])/g, (_m, dash: string, ch: string) => dash + ch.toUpperCase()));
+  remember(CANONICAL_CACHE, name, out);
+  return out;
+}
+
+// Every message looks up and emits the same few dozen names; these caches make that a Map hit.
+// They stop growing at a bound so a peer inventing header names cannot fill memory.
+const KEY_CACHE = new Map<string, string>();
+const CANONICAL_CACHE = new Map<string, string>();
+const NAME_CACHE_MAX = 2048;
+function remember(cache: Map<string, string>, name: string, value: string): void {
+  if (cache.size < NAME_CACHE_MAX) cache.set(name, value);
 }
 
 /**

@@ -351,6 +351,27 @@ describe('calls between seats', () => {
     bob.reply(await bob.waitRequest('BYE'), 200);
   });
 
+  it('answers an offerless re-INVITE itself with the current SDP, and a bare UPDATE with 200', async () => {
+    const c = await establish(alice, bob);
+    // RFC 4028-style refresh without a body: offered our description, answered in the ACK.
+    const reinvite = alice.inDialog(c.aLeg, 'INVITE');
+    const ok = await alice.waitResponse(reinvite, { final: true });
+    expect(ok.status).toBe(200);
+    const offered = ok.body.toString();
+    expect(offered).toMatch(/^m=audio \d+ RTP\/AVP/m);
+    expect(offered).not.toContain(String(alice.rtpPort));
+    const h = [['From', c.aLeg.localUri], ['To', c.aLeg.remoteUri], ['Call-ID', c.aLeg.callId], ['CSeq', `${reinvite.cseq!.seq} ACK`], ['Content-Type', 'application/sdp']] as Array<[string, string]>;
+    alice.send(alice.request('ACK', c.aLeg.remoteTarget, h, alice.sdp()));
+    // The callee was not disturbed.
+    expect(await bob.silentFor(300)).toBe(true);
+    const update = alice.inDialog(c.aLeg, 'UPDATE');
+    expect((await alice.waitResponse(update, { final: true })).status).toBe(200);
+    expect(t.app.phone.calls(tenantId).map((x) => x.state)).toEqual(['answered']);
+    const bye = alice.inDialog(c.aLeg, 'BYE');
+    await alice.waitResponse(bye, { final: true });
+    bob.reply(await bob.waitRequest('BYE'), 200);
+  });
+
   it('answers 491 to a re-INVITE while another offer is in progress', async () => {
     const c = await establish(alice, bob);
     const first = alice.inDialog(c.aLeg, 'INVITE', alice.sdp({ direction: 'sendonly' }));

@@ -59,6 +59,8 @@ interface Fork {
 interface PendingAck {
   res: SipResponse;
   flow: Flow;
+  /** The 2xx answered an offerless re-INVITE with our offer: the ACK carries the side's answer. */
+  answerFrom?: 'a' | 'b';
   interval: number;
   timer: TimerHandle | null;
   deadline: TimerHandle;
@@ -137,6 +139,8 @@ export class B2bua {
   /** Forks by their INVITE's Call-ID, for 2xx retransmissions after the transaction ended. */
   private readonly forksByCallId = new Map<string, { call: Call; fork: Fork }>();
   private readonly ringTimeoutMs: number;
+  /** 2xx responses waiting for their ACK, by Call-ID and CSeq: which call they belong to. */
+  private readonly awaitingAck = new Map<string, Call>();
 
   constructor(private readonly deps: B2buaDeps) {
     this.ringTimeoutMs = deps.ringTimeoutMs ?? RING_TIMEOUT_MS;
@@ -183,13 +187,15 @@ export class B2bua {
         const se = e as SdpError;
         return this.fail(call, se.status ?? 488, 'media-refused', se.status === 400 ? 'Bad Request' : 'Not Acceptable Here', se.message);
       }
-      call.relay = await this.deps.media.createRelay();
+      // The caller's side is known from the offer: set it with the allocation (one round trip
+      // to the media worker instead of two).
+      const peerA = offer.endpoint.hold ? undefined : { address: offer.endpoint.address, rtpPort: offer.endpoint.port, rtcpPort: offer.endpoint.rtcpPort };
+      call.relay = await this.deps.media.createRelay(peerA ? { a: peerA } : {});
       if ((call.state as CallState) === CallState.Ended) {
         void call.relay.close();
         return;
       }
       call.audioA = offer.audio;
-      if (!offer.endpoint.hold) await call.relay.setPeer('a', { address: offer.endpoint.address, rtpPort: offer.endpoint.port, rtcpPort: offer.endpoint.rtcpPort });
       if ((call.state as CallState) === CallState.Ended) return; // cancelled meanwhile; end() closed the relay
       const body = call.originB.render(offer.sdp, offer.audio, this.deps.media.address, call.relay.b.port);
       call.audioB = offer.audio;
@@ -255,11 +261,17 @@ export class B2bua {
   /** An ACK for a 2xx (ours to a caller or to a re-INVITE). */
   ack(ack: SipRequest): void {
     const key = `${ack.callId}\u0000${ack.cseq?.seq}`;
-    for (const call of this.calls) {
-      const p = call.pendingAcks.get(key);
-      if (p) {
-        this.stopRetransmit(call, key);
-        return;
+    const call = this.awaitingAck.get(key);
+    const p = call?.pendingAcks.get(key);
+    if (!call || !p) return;
+    this.stopRetransmit(call, key);
+    // RFC 3264 §4 / RFC 3261 §13.2.1: after our offer in a 2xx, the answer comes in the ACK.
+    if (p.answerFrom && ack.body.length > 0 && call.relay) {
+      try {
+        const answer = readOffer(ack.body);
+        if (!answer.endpoint.hold) void call.relay.setPeer(p.answerFrom, { address: answer.endpoint.address, rtpPort: answer.endpoint.port, rtcpPort: answer.endpoint.rtcpPort }).catch(() => {});
+      } catch (e) {
+        this.deps.log?.('answer in ACK unusable', { err: String(e) });
       }
     }
   }
@@ -477,7 +489,8 @@ export class B2bua {
     const req = tx.request;
     const core = this.deps.core;
     if (call.state !== CallState.Answered || !call.relay || !call.aDialog || !call.bFork?.dialog) {
-      tx.reply(req.method === 'UPDATE' ? 491 : 491, { reason: 'Request Pending' });
+      // Not answered yet (an early re-offer) or already ending: try again later (RFC 3261 §14.1).
+      tx.reply(491, { reason: 'Request Pending', headers: [['Retry-After', '1']] });
       return;
     }
     // RFC 3261 §14.2: one offer at a time in each direction; glare is 491.
@@ -495,9 +508,17 @@ export class B2bua {
     const therePort = side === 'a' ? relay.b.port : relay.a.port;
 
     if (req.body.length === 0) {
-      // A session refresh without an offer: nothing changes on the other side.
-      this.deps.log?.('offerless re-INVITE answered locally');
-      tx.reply(488, { reason: 'Not Acceptable Here', headers: [['Warning', '399 hotline "re-INVITE without SDP is not supported"']] });
+      // A session refresh (RFC 4028) or an offerless re-INVITE: answered here, the other side is
+      // not disturbed. An UPDATE gets a plain 200; a re-INVITE gets our current description as
+      // the offer, and the phone's answer arrives in its ACK (RFC 3261 §14.2).
+      const current = hereOrigin.last;
+      if (req.method !== 'INVITE' || !current) {
+        tx.reply(200, { headers: [['Contact', `<${here.local.contact}>`]] });
+        return;
+      }
+      const ok = createResponse(req, 200, { headers: [['Contact', `<${here.local.contact}>`]], body: current, contentType: 'application/sdp' });
+      tx.respond(ok);
+      this.retransmitUntilAck(call, ok, here.flow, 'ack-timeout', side);
       return;
     }
     let offer: ReturnType<typeof readOffer>;
@@ -581,7 +602,7 @@ export class B2bua {
 
   // ---- 2xx retransmission (RFC 3261 §13.3.1.4) ----
 
-  private retransmitUntilAck(call: Call, res: SipResponse, flow: Flow, reason: EndReason): void {
+  private retransmitUntilAck(call: Call, res: SipResponse, flow: Flow, reason: EndReason, answerFrom?: 'a' | 'b'): void {
     const core = this.deps.core;
     const key = `${res.callId}\u0000${res.cseq?.seq}`;
     const deadline = core.clock.setTimeout(() => {
@@ -589,8 +610,9 @@ export class B2bua {
       this.stopRetransmit(call, key);
       if (call.state === CallState.Answered) this.hangup(call, null, reason);
     }, 64 * core.t1);
-    const p: PendingAck = { res, flow, interval: core.t1, timer: null, deadline };
+    const p: PendingAck = { res, flow, interval: core.t1, timer: null, deadline, ...(answerFrom ? { answerFrom } : {}) };
     call.pendingAcks.set(key, p);
+    this.awaitingAck.set(key, call);
     if (core.reliable(flow)) return;
     const again = () => {
       p.timer = core.clock.setTimeout(() => {
@@ -608,6 +630,7 @@ export class B2bua {
     p.timer?.cancel();
     p.deadline.cancel();
     call.pendingAcks.delete(key);
+    this.awaitingAck.delete(key);
   }
 
   // ---- ending ----

@@ -28,12 +28,19 @@ export interface RelaySide {
 export interface CallRelay {
   readonly a: RelaySide;
   readonly b: RelaySide;
-  setPeer(side: 'a' | 'b', peer: { address: string; rtpPort: number; rtcpPort?: number }): Promise<void>;
+  setPeer(side: 'a' | 'b', peer: RelayPeer): Promise<void>;
   close(): Promise<void>;
 }
 
+export interface RelayPeer {
+  address: string;
+  rtpPort: number;
+  rtcpPort?: number;
+}
+
 export interface CallMedia {
-  createRelay(): Promise<CallRelay>;
+  /** A relay, with peers already set for the sides given. */
+  createRelay(peers?: { a?: RelayPeer; b?: RelayPeer }): Promise<CallRelay>;
   /** The IP written into SDP c= lines. */
   readonly address: string;
 }

@@ -32,6 +32,8 @@ export function readOffer(body: Buffer): { sdp: SessionDescription; audio: numbe
 export class LegOrigin {
   private readonly sessId = String(randomInt(1, 2 ** 47));
   private version = randomInt(1, 2 ** 31);
+  /** The last description sent on this leg (offered again for an offerless re-INVITE). */
+  last: Buffer | null = null;
 
   /** `sdp` anchored at `address:port`, other streams declined, with our next o=. */
   render(sdp: SessionDescription, audio: number, address: string, port: number): Buffer {
@@ -39,6 +41,7 @@ export class LegOrigin {
     const out = rewriteConnection(declined, { address, ports: declined.media.map((m, i) => (i === audio ? port : m.port === 0 ? undefined : m.port)) });
     this.version += 1;
     out.origin = { username: 'hotline', sessId: this.sessId, sessVersion: String(this.version), netType: 'IN', addrType: address.includes(':') ? 'IP6' : 'IP4', address };
-    return Buffer.from(serializeSdp(out), 'utf8');
+    this.last = Buffer.from(serializeSdp(out), 'utf8');
+    return this.last;
   }
 }

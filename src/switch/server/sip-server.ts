@@ -223,9 +223,10 @@ export class SipServer {
       if (!this.b2bua.inDialog(tx, flow)) tx.reply(481, { reason: 'Call/Transaction Does Not Exist' });
       return;
     }
-    // RFC 3261 §17.2.1 / §16.2: a 100 at once stops the caller's INVITE retransmissions while we
-    // authenticate, look up the callee and set up media (instead of the transaction's 200 ms one).
-    if (method === 'INVITE') tx.reply(100);
+    // RFC 3261 §17.2.1: a 100 at once stops the caller's INVITE retransmissions while we look up
+    // the callee and set up media (instead of the transaction's 200 ms one). An INVITE without
+    // credentials gets its 401 straight away, so it needs none.
+    if (method === 'INVITE' && req.headers.has('authorization')) tx.reply(100);
     if (method === 'OPTIONS') {
       // Keep-alive pings and capability queries (§11): no authentication needed to say what we do.
       tx.reply(200, { headers: [['Allow', ALLOW], ['Accept', 'application/sdp']] });
