@@ -172,7 +172,8 @@ export interface RewriteConnectionOptions {
 }
 
 /**
- * Anchor media on our relay: a copy of `sdp` whose c= lines name `address` and whose m= ports are
+ * Anchor media on our relay: a new description (sharing the unchanged parts of `sdp`, so treat both
+ * as read-only) whose c= lines name `address` and whose m= ports are
  * `ports[i]`, everything else kept. Rules:
  * - a port-0 (rejected) stream stays 0 (RFC 3264 §6, §8.2);
  * - a c=0.0.0.0 (old-style hold, RFC 3264 §8.4) stays as it is, so the far end still sees a hold;
@@ -187,7 +188,10 @@ export function rewriteConnection(sdp: SessionDescription, opts: RewriteConnecti
   const addrType = family === 6 ? 'IP6' : 'IP4';
   const ours = (c: SdpConnection): SdpConnection => (isHoldAddress(c.address) ? c : { netType: 'IN', addrType, address: opts.address });
 
-  const copy = structuredClone(sdp);
+  // A copy deep enough for what changes below (connections, ports, attribute lists); the rest is
+  // shared with the input, which nothing here mutates. structuredClone of the whole description
+  // showed in call-setup profiles.
+  const copy: SessionDescription = { ...sdp, media: sdp.media.map((m) => ({ ...m })), attributes: sdp.attributes };
   if (copy.connection) copy.connection = ours(copy.connection);
   const stripIce = opts.stripIce ?? true;
   if (stripIce) copy.attributes = copy.attributes.filter((a) => !ICE_ATTRIBUTES.has(a.name));

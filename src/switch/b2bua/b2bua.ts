@@ -95,6 +95,8 @@ export class Call {
   readonly pendingAcks = new Map<string, PendingAck>();
   offer: Offer | null = null;
   readonly aLocalTag: string;
+  /** The seats this call keeps busy (caller and callee). */
+  readonly seats = new Set<string>();
 
   constructor(
     readonly tenantId: string,
@@ -676,9 +678,10 @@ export class B2bua {
     call.ringTimer?.cancel();
     for (const key of [...call.pendingAcks.keys()]) this.stopRetransmit(call, key);
     this.calls.delete(call);
-    for (const [seatId, set] of this.bySeat) {
-      set.delete(call);
-      if (set.size === 0) this.bySeat.delete(seatId);
+    for (const seatId of call.seats) {
+      const set = this.bySeat.get(seatId);
+      set?.delete(call);
+      if (set?.size === 0) this.bySeat.delete(seatId);
     }
     if (call.aDialog) this.dialogs.delete(`${call.aDialog.callId}\u0000${call.aDialog.localTag}`);
     if (call.bFork?.dialog) this.dialogs.delete(`${call.bFork.dialog.callId}\u0000${call.bFork.dialog.localTag}`);
@@ -692,6 +695,7 @@ export class B2bua {
   }
 
   private track(call: Call, seatId: string): void {
+    call.seats.add(seatId);
     let set = this.bySeat.get(seatId);
     if (!set) this.bySeat.set(seatId, (set = new Set()));
     set.add(call);
