@@ -54,6 +54,15 @@ export class SipHeaders implements Iterable<HeaderField> {
   [Symbol.iterator](): Iterator<HeaderField> {
     return this.list[Symbol.iterator]();
   }
+
+  /**
+   * Forget the parsed views (they are parsed again if asked for). A transaction that only waits
+   * for retransmissions calls this: over UDP it lives 32 s (RFC 3261 Timers J, K, D), and the
+   * parsed views were a third of its memory.
+   */
+  compact(): void {
+    this.cache.clear();
+  }
   /** Number of header fields (lines). */
   get size(): number {
     return this.list.length;
@@ -158,6 +167,9 @@ export class SipHeaders implements Iterable<HeaderField> {
   }
 }
 
+/** Most messages have no body; a zero-length Buffer cannot be written to, so one serves all. */
+const EMPTY_BODY = Buffer.alloc(0);
+
 abstract class SipMessageBase {
   /** `SIP/2.0` as received (validation answers 505 to anything else). */
   version: string;
@@ -167,7 +179,7 @@ abstract class SipMessageBase {
   constructor(init: { version?: string; headers?: SipHeaders | Iterable<{ name: string; value: string }>; body?: Buffer | string; limits?: SipLimits }) {
     this.version = init.version ?? 'SIP/2.0';
     this.headers = init.headers instanceof SipHeaders ? init.headers : new SipHeaders(init.headers ?? [], init.limits);
-    this.body = typeof init.body === 'string' ? Buffer.from(init.body, 'utf8') : (init.body ?? Buffer.alloc(0));
+    this.body = typeof init.body === 'string' ? Buffer.from(init.body, 'utf8') : (init.body ?? EMPTY_BODY);
   }
 
   get via(): Via[] | undefined {

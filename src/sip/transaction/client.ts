@@ -206,6 +206,12 @@ export class InviteClientTransaction extends ClientTransactionBase<InviteClientS
       this.timers.cancel('A');
       this.timers.cancel('B');
     }
+    // Completed and Accepted only absorb retransmissions for up to 32 s: drop parsed views.
+    if (to === InviteClientState.Completed || to === InviteClientState.Accepted) {
+      this.request.headers.compact();
+      this.lastResponse?.headers.compact();
+      this.ack?.headers.compact();
+    }
     switch (to) {
       case InviteClientState.Completed:
         // RFC 3261 §17.1.1.2: Timer D, at least 32 s for unreliable transports, zero for reliable.

@@ -120,6 +120,12 @@ abstract class ServerTransactionBase<S extends string> {
     if (!this.terminated) this.terminate();
   }
 
+  /** The answer is given; from now on only retransmissions are handled: drop parsed views. */
+  protected compact(): void {
+    this.request.headers.compact();
+    this.finalResponse?.headers.compact();
+  }
+
   protected transmit(res: SipResponse): boolean {
     try {
       this.ctx.send(res, this.source, this.reliable);
@@ -235,6 +241,7 @@ export class InviteServerTransaction extends ServerTransactionBase<InviteServerS
     this.state = to;
     this.timers.cancel('trying');
     const { T1, T2, T4 } = this.ctx.timers;
+    if (to !== InviteServerState.Proceeding) this.compact();
     switch (to) {
       case InviteServerState.Completed:
         // RFC 3261 §17.2.1: G (unreliable only) retransmits the final, H waits for the ACK.
@@ -384,6 +391,7 @@ export class NonInviteServerTransaction extends ServerTransactionBase<NonInviteS
   private transition(to: NonInviteServerState): void {
     assertTransition('non-INVITE server transaction', NON_INVITE_SERVER_TRANSITIONS, this.state, to);
     this.state = to;
+    if (to === NonInviteServerState.Completed) this.compact();
     switch (to) {
       case NonInviteServerState.Completed:
         // RFC 3261 §17.2.2: Timer J = 64*T1 for unreliable transports, zero for reliable.

@@ -65,6 +65,8 @@ export interface SipTransportsOptions {
   maxBufferedBytes?: number;
   /** A connection (TCP, TLS, WebSocket) with no traffic either way for this long is closed. Default 5 minutes. */
   idleTimeoutMs?: number;
+  /** UDP socket receive and send buffer sizes asked of the kernel. Default 4 MB. */
+  udpBufferBytes?: number;
   /**
    * Admission hook, asked for every datagram, every connection and every read or WebSocket message
    * before parsing (rate limits, bans). Default: always true.
@@ -142,6 +144,7 @@ export class SipTransports {
   private readonly opts: SipTransportsOptions;
   readonly limits: SipLimits;
   private readonly maxConnections: number;
+  private readonly udpBufferBytes: number;
   private readonly maxBufferedBytes: number;
   private readonly idleTimeoutMs: number;
   private udp: dgram.Socket | undefined;
@@ -156,6 +159,7 @@ export class SipTransports {
     this.opts = opts;
     this.limits = resolveLimits(opts.limits);
     this.maxConnections = opts.maxConnections ?? 1024;
+    this.udpBufferBytes = opts.udpBufferBytes ?? 4 * 1024 * 1024;
     this.maxBufferedBytes = opts.maxBufferedBytes ?? 2 * this.limits.maxMessageBytes;
     this.idleTimeoutMs = opts.idleTimeoutMs ?? 5 * 60_000;
   }
@@ -186,6 +190,16 @@ export class SipTransports {
       sock.bind(opts.port, opts.host, () => {
         sock.off('error', onErr);
         sock.on('error', (e) => this.report(e, 'udp'));
+        // One socket carries every UDP phone: the kernel's default ~200 KB receive buffer overflows
+        // (datagrams silently dropped, then retransmitted) during a GC pause at a few hundred calls
+        // a second. The kernel caps this at net.core.rmem_max / wmem_max.
+        for (const set of [(n: number) => sock.setRecvBufferSize(n), (n: number) => sock.setSendBufferSize(n)]) {
+          try {
+            set(this.udpBufferBytes);
+          } catch {
+            // not permitted here: keep the default
+          }
+        }
         const a = sock.address();
         resolve({ address: a.address, port: a.port });
       });
