@@ -7,6 +7,7 @@ const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz'; // Crockford base32, lower 
 let pool = Buffer.alloc(0);
 let poolAt = 0;
 function randomChunk(n: number): Buffer {
+  if (n > 4096) return randomBytes(n);
   if (poolAt + n > pool.length) {
     pool = randomBytes(4096);
     poolAt = 0;
@@ -46,6 +47,20 @@ export function newId(now: number = Date.now()): string {
 
 export const ID_PATTERN = '^[0-9a-hjkmnp-tv-z]{26}$';
 export const isId = (s: string): boolean => /^[0-9a-hjkmnp-tv-z]{26}$/.test(s);
+
+/**
+ * Random bytes from the shared pool, encoded: for values that must be unpredictable but are not
+ * secrets kept for long (SIP branches, tags, Call-IDs, nonce salt). Several per SIP message, so
+ * one getrandom call per 4 KB instead of one each.
+ */
+export function randomToken(bytes: number, encoding: 'base64url' | 'hex' = 'base64url'): string {
+  return randomChunk(bytes).toString(encoding);
+}
+
+/** Copies `n` pooled random bytes into `target` at `offset`. */
+export function fillRandom(target: Buffer, offset: number, n: number): void {
+  randomChunk(n).copy(target, offset);
+}
 
 /** A secret token with `bytes` of entropy, URL-safe. */
 export function newSecret(bytes = 32): string {

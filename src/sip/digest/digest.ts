@@ -6,8 +6,8 @@
  * their issue time), so any registrar instance sharing the secret can verify them. The only state
  * is the bounded nonce-count table used for replay protection (RFC 7616 §3.4, §5.3).
  */
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { invalid, type Clock } from '../../kit/index.js';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { fillRandom, invalid, type Clock } from '../../kit/index.js';
 import type { AuthValue } from '../headers.js';
 
 /** Hash algorithms we implement (RFC 7616 §3.2 registry; RFC 8760 §2.1 for SIP). No `-sess`. */
@@ -283,7 +283,7 @@ export class DigestAuthenticator {
   private issueNonce(): string {
     const body = Buffer.alloc(TS_BYTES + RAND_BYTES);
     body.writeBigUInt64BE(BigInt(Math.max(0, Math.floor(this.clock.now()))), 0);
-    randomBytes(RAND_BYTES).copy(body, TS_BYTES);
+    fillRandom(body, TS_BYTES, RAND_BYTES);
     return Buffer.concat([body, this.mac(body)]).toString('base64url');
   }
 

@@ -3,8 +3,7 @@
  * every inbound message to a transaction (§17.1.3, §17.2.3), and hands new requests to the TU.
  * Transport-agnostic: it sends through an injected `send` and keeps time with an injected Clock.
  */
-import { randomBytes } from 'node:crypto';
-import type { Clock } from '../../kit/index.js';
+import { randomToken, type Clock } from '../../kit/index.js';
 import type { Via } from '../headers.js';
 import type { SipMessage, SipRequest, SipResponse } from '../message.js';
 import {
@@ -67,7 +66,7 @@ export type ReceiveOutcome =
 
 /** A fresh RFC 3261 branch: the magic cookie and 96 random bits (§8.1.1.7). */
 export function newBranch(): string {
-  return MAGIC_COOKIE + randomBytes(12).toString('base64url');
+  return MAGIC_COOKIE + randomToken(12);
 }
 
 function defaultPort(transport: string): number {

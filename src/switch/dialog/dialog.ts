@@ -6,7 +6,7 @@
  * the remote target: phones behind NAT are reachable only there (the idea of RFC 5626 §5.3, and
  * what symmetric response routing, RFC 3581, does for responses).
  */
-import { randomBytes } from 'node:crypto';
+import { randomToken } from '../../kit/index.js';
 import { SipHeaders, SipRequest, newBranch, type SipResponse } from '../../sip/index.js';
 import type { SipTransportKind } from '../seats/types.js';
 
@@ -27,11 +27,11 @@ export interface LocalIdentity {
 }
 
 export function newTag(): string {
-  return randomBytes(6).toString('hex');
+  return randomToken(6, 'hex');
 }
 
 export function newCallId(host: string): string {
-  return `${randomBytes(12).toString('base64url')}@${host}`;
+  return `${randomToken(12)}@${host}`;
 }
 
 export class Dialog {
