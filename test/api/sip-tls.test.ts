@@ -1,5 +1,4 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import tls from 'node:tls';
@@ -9,17 +8,10 @@ import { seedDemo } from '../../src/app/index.js';
 import { StreamFramer, type SipResponse } from '../../src/sip/index.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { answerChallenge, registerText } from '../support/sip-register.js';
+import { haveOpenssl, selfSignedCert } from '../support/tls.js';
 
 const PASSWORD = 'demo-password-1';
 
-function haveOpenssl(): boolean {
-  try {
-    execFileSync('openssl', ['version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 const openssl = haveOpenssl();
 
 /** SIP over TLS with the certificate and key named in the configuration. */
@@ -30,12 +22,9 @@ describe.skipIf(!openssl && process.env.CI !== 'true')('SIP over TLS from config
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'hotline-tls-'));
-    execFileSync(
-      'openssl',
-      ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2', '-subj', '/CN=localhost',
-        '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')],
-      { stdio: 'ignore' },
-    );
+    const { cert, key } = selfSignedCert();
+    writeFileSync(join(dir, 'cert.pem'), cert);
+    writeFileSync(join(dir, 'key.pem'), key);
     t = await createTestApp('sqlite', {
       demoPassword: PASSWORD,
       sipHost: '127.0.0.1',

@@ -2,15 +2,11 @@
  * TLS (RFC 3261 §26) and WebSocket (RFC 7118) transports on real loopback sockets. The TLS
  * certificate is a throw-away self-signed one made with `openssl` when the suite starts.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import tls from 'node:tls';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
 import { systemClock } from '../../kit/index.js';
 import {
@@ -35,73 +31,14 @@ import {
   type SipResponse,
   type SipTransportsOptions,
 } from '../index.js';
+import { haveOpenssl, selfSignedCert } from '../../../test/support/tls.js';
+import { HOST, parse, recordingTransports, requestText, useCleanups, waitFor, type Got } from './test-support.js';
 
-const HOST = '127.0.0.1';
-
-interface Got {
-  msg: SipMessage;
-  source: SipEndpoint;
-  reliable: boolean;
-}
-
-const cleanups: Array<() => unknown> = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-
-async function waitFor<T>(fn: () => T | undefined | false, what = 'condition', ms = 3000): Promise<T> {
-  const start = Date.now();
-  for (;;) {
-    const v = fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() - start > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
-function makeTransports(extra: Partial<SipTransportsOptions> = {}) {
-  const got: Got[] = [];
-  const errors: Array<{ err: unknown; context: string }> = [];
-  const t = new SipTransports({
-    onMessage: (msg, source, reliable) => got.push({ msg, source, reliable }),
-    onError: (err, context) => errors.push({ err, context }),
-    ...extra,
-  });
-  cleanups.push(() => t.close());
-  return { t, got, errors };
-}
-
-function request(method: string, o: { via?: string; branch?: string; body?: string; callId?: string; contentLength?: number | null } = {}): string {
-  const body = o.body ?? '';
-  const lines = [
-    `${method} sip:bob@biloxi.example.com SIP/2.0`,
-    `Via: ${o.via ?? 'SIP/2.0/TLS pc33.atlanta.example.com:5061'};branch=${o.branch ?? 'z9hG4bK' + Math.random().toString(36).slice(2)}`,
-    'Max-Forwards: 70',
-    'From: Alice <sip:alice@atlanta.example.com>;tag=9fxced76sl',
-    'To: Bob <sip:bob@biloxi.example.com>',
-    `Call-ID: ${o.callId ?? 'c' + Math.random().toString(36).slice(2)}`,
-    `CSeq: 1 ${method}`,
-  ];
-  if (o.contentLength !== null) lines.push(`Content-Length: ${o.contentLength ?? Buffer.byteLength(body)}`);
-  return [...lines, '', body].join('\r\n');
-}
-
-function parse(text: string | Buffer): SipMessage {
-  const r = parseMessage(text);
-  if (r.kind !== 'message') throw new Error(`did not parse: ${JSON.stringify(r)}`);
-  return r.message;
-}
+const cleanups = useCleanups();
+const makeTransports = (extra: Partial<SipTransportsOptions> = {}) => recordingTransports(cleanups, extra);
+const request = (method: string, o: Parameters<typeof requestText>[1] = {}) => requestText(method, o, 'SIP/2.0/TLS pc33.atlanta.example.com:5061');
 
 // ------------------------------------------------------------------------------ certificate
-
-function haveOpenssl(): boolean {
-  try {
-    execFileSync('openssl', ['version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const OPENSSL = haveOpenssl();
 if (!OPENSSL && process.env.CI === 'true') throw new Error('openssl is required for the TLS tests in CI');
@@ -111,22 +48,7 @@ const describeTls = OPENSSL ? describe : describe.skip;
 let cert = '';
 let key = '';
 beforeAll(() => {
-  if (!OPENSSL) return;
-  const dir = mkdtempSync(join(tmpdir(), 'sip-tls-'));
-  try {
-    // Self-signed, valid for the loopback IP (checked by Node against the target address) and localhost.
-    execFileSync(
-      'openssl',
-      ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2',
-        '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost',
-        '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')],
-      { stdio: 'ignore' },
-    );
-    cert = readFileSync(join(dir, 'cert.pem'), 'utf8');
-    key = readFileSync(join(dir, 'key.pem'), 'utf8');
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  if (OPENSSL) ({ cert, key } = selfSignedCert());
 });
 afterAll(() => {
   cert = '';

@@ -1,6 +1,6 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { systemClock } from '../../kit/index.js';
 import {
   SipTransports,
@@ -18,63 +18,11 @@ import {
   type SipResponse,
   type SipTransportsOptions,
 } from '../index.js';
+import { HOST, parse, recordingTransports, requestText, useCleanups, waitFor } from './test-support.js';
 
-const HOST = '127.0.0.1';
-
-interface Got {
-  msg: SipMessage;
-  source: SipEndpoint;
-  reliable: boolean;
-}
-
-const cleanups: Array<() => unknown> = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-
-async function waitFor<T>(fn: () => T | undefined | false, what = 'condition', ms = 3000): Promise<T> {
-  const start = Date.now();
-  for (;;) {
-    const v = fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() - start > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
-function makeTransports(extra: Partial<SipTransportsOptions> = {}) {
-  const got: Got[] = [];
-  const errors: Array<{ err: unknown; context: string }> = [];
-  const t = new SipTransports({
-    onMessage: (msg, source, reliable) => got.push({ msg, source, reliable }),
-    onError: (err, context) => errors.push({ err, context }),
-    ...extra,
-  });
-  cleanups.push(() => t.close());
-  return { t, got, errors };
-}
-
-function request(method: string, o: { via?: string; branch?: string; body?: string; callId?: string; contentLength?: number } = {}): string {
-  const body = o.body ?? '';
-  return [
-    `${method} sip:bob@biloxi.example.com SIP/2.0`,
-    `Via: ${o.via ?? 'SIP/2.0/UDP pc33.atlanta.example.com:5060;rport'};branch=${o.branch ?? 'z9hG4bK' + Math.random().toString(36).slice(2)}`,
-    'Max-Forwards: 70',
-    'From: Alice <sip:alice@atlanta.example.com>;tag=9fxced76sl',
-    'To: Bob <sip:bob@biloxi.example.com>',
-    `Call-ID: ${o.callId ?? 'c' + Math.random().toString(36).slice(2)}`,
-    `CSeq: 1 ${method}`,
-    `Content-Length: ${o.contentLength ?? Buffer.byteLength(body)}`,
-    '',
-    body,
-  ].join('\r\n');
-}
-
-function parse(text: string | Buffer): SipMessage {
-  const r = parseMessage(text);
-  if (r.kind !== 'message') throw new Error(`did not parse: ${JSON.stringify(r)}`);
-  return r.message;
-}
+const cleanups = useCleanups();
+const makeTransports = (extra: Partial<SipTransportsOptions> = {}) => recordingTransports(cleanups, extra);
+const request = requestText;
 
 /** A raw UDP peer that records what it receives. */
 async function udpPeer() {
