@@ -187,8 +187,10 @@ export class Location {
   private sweep(): void {
     const now = this.opts.clock.now();
     for (const [seatId, m] of this.bySeat) {
-      const expired = [...m.values()].filter((b) => b.expiresAt <= now);
-      if (expired.length) {
+      // Runs every second over every seat: no allocation unless something expired.
+      let expired: Binding[] | undefined;
+      for (const b of m.values()) if (b.expiresAt <= now) (expired ??= []).push(b);
+      if (expired) {
         const tenantId = expired[0]!.tenantId;
         this.lastNumber.set(seatId, expired[0]!.number);
         void this.change(tenantId, seatId, [], expired.map((b) => b.id)).catch(() => {});
