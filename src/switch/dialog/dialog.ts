@@ -7,16 +7,10 @@
  * what symmetric response routing, RFC 3581, does for responses).
  */
 import { randomToken } from '../../kit/index.js';
-import { SipHeaders, SipRequest, newBranch, type SipResponse } from '../../sip/index.js';
-import type { SipTransportKind } from '../seats/types.js';
+import { SipHeaders, SipRequest, newBranch, type SipEndpoint, type SipResponse } from '../../sip/index.js';
 
 /** Where a peer is reached: a transport, an address, and for streams the connection. */
-export interface Flow {
-  transport: SipTransportKind;
-  address: string;
-  port: number;
-  connectionId?: string;
-}
+export type Flow = SipEndpoint;
 
 /** Who we are on a flow: what goes into Via sent-by and Contact. */
 export interface LocalIdentity {

@@ -1,3 +1,5 @@
+import type { SipTransportName } from '../../sip/index.js';
+
 /** A seat: an extension number that is also the SIP username, optionally bound to a user (SPEC K1). */
 export interface Seat {
   id: string;
@@ -19,7 +21,8 @@ export interface SeatSecrets {
   sha512_256: string;
 }
 
-export type SipTransportKind = 'udp' | 'tcp' | 'tls' | 'ws' | 'wss';
+/** The transport a phone uses (the SIP layer's name for it). */
+export type SipTransportKind = SipTransportName;
 
 /** A registrar binding (RFC 3261 §10.3): one device of a seat. */
 export interface Binding {

@@ -14,6 +14,7 @@ import {
   SipTransports,
   TransactionLayer,
   digestCredentials,
+  fromTransportTarget,
   toTransportTarget,
   type DigestAlgorithm,
   type InviteServerTransaction,
@@ -21,7 +22,6 @@ import {
   type SipEndpoint,
   type SipMessage,
   type SipRequest,
-  type TransportTarget,
 } from '../../sip/index.js';
 import type { B2buaDeps } from '../b2bua/b2bua.js';
 import { B2bua } from '../b2bua/b2bua.js';
@@ -83,18 +83,6 @@ function answered(tx: ServerTransaction): boolean {
   return (tx.lastResponse?.status ?? 0) >= 200;
 }
 
-function flowOf(t: TransportTarget): Flow {
-  const f: Flow = { transport: t.transport.toLowerCase() as SipTransportKind, address: t.host, port: t.port };
-  if (t.connection !== undefined) f.connectionId = t.connection;
-  return f;
-}
-
-function endpointOf(f: Flow): SipEndpoint {
-  const e: SipEndpoint = { transport: f.transport as SipEndpoint['transport'], address: f.address, port: f.port };
-  if (f.connectionId !== undefined) e.connectionId = f.connectionId;
-  return e;
-}
-
 export class SipServer {
   readonly transports: SipTransports;
   readonly layer: TransactionLayer;
@@ -127,10 +115,10 @@ export class SipServer {
       t2: this.layer.timers.T2,
       identity: (flow) => server.identity(flow),
       reliable: (flow) => flow.transport !== 'udp',
-      request: (req, flow, handlers) => server.layer.sendRequest(req, toTransportTarget(endpointOf(flow)), flow.transport !== 'udp', handlers),
+      request: (req, flow, handlers) => server.layer.sendRequest(req, toTransportTarget(flow), flow.transport !== 'udp', handlers),
       sendStateless: (msg, flow) => {
         try {
-          server.transports.send(msg, endpointOf(flow));
+          server.transports.send(msg, flow);
         } catch (e) {
           opts.log?.('warn', 'sip send failed', { err: String(e) });
         }
@@ -198,7 +186,8 @@ export class SipServer {
 
   private async onRequest(tx: ServerTransaction): Promise<void> {
     const req = tx.request;
-    const flow = flowOf(tx.source);
+    // A request's flow: where it came from, on which connection (RFC 3261 §18.2.2).
+    const flow = fromTransportTarget(tx.source);
     const method = req.method.toUpperCase();
 
     if (method === 'CANCEL') {
