@@ -560,9 +560,57 @@ interface CallResult {
   tryingMs: { p50: number; p90: number; p99: number; max: number; n: number };
   answerMs: { p50: number; p90: number; p99: number; max: number; n: number };
   sippFirstProvisionalMs: { p50: number; p90: number; p99: number; max: number; n: number };
+  /** INVITE in → 100 Trying out, timed on the wire (dumpcap), when Wireshark's tools are installed. */
+  wireTryingMs?: { p50: number; p90: number; p99: number; max: number; n: number };
 }
 
 const dist = (xs: number[]) => ({ p50: round(quantile(xs, 0.5), 3), p90: round(quantile(xs, 0.9), 3), p99: round(quantile(xs, 0.99), 3), max: xs.length ? round(Math.max(...xs), 3) : NaN, n: xs.length });
+
+/**
+ * Server-side latency, seen on the wire: dumpcap records the server's SIP port on loopback during a
+ * step, and tshark pairs each INVITE sent to the server with the first 100 Trying the server sends
+ * for the same Call-ID and CSeq. Unlike the probe's figure, this leaves out the scheduling delay of
+ * the measuring process itself (which shares the two busy cores). Skipped when Wireshark's
+ * command-line tools are not installed.
+ */
+async function startCapture(port: number): Promise<{ stop(): Promise<number[]> } | null> {
+  if (spawnSync('which', ['dumpcap']).status !== 0 || spawnSync('which', ['tshark']).status !== 0) return null;
+  const file = join(WORK, `wire-${port}-${Date.now()}.pcapng`);
+  const cap = spawn('dumpcap', ['-q', '-i', 'lo', '-f', `udp port ${port}`, '-B', '64', '-w', file], { stdio: 'ignore' });
+  children.add(cap);
+  await sleep(1000);
+  return {
+    async stop() {
+      cap.kill('SIGINT');
+      await new Promise((r) => cap.once('exit', r));
+      children.delete(cap);
+      const out = spawnSync(
+        'tshark',
+        ['-r', file, '-d', `udp.port==${port},sip`, '-Y', 'sip.CSeq.method == "INVITE"', '-T', 'fields', '-E', 'separator=\t',
+          '-e', 'frame.time_epoch', '-e', 'udp.srcport', '-e', 'udp.dstport', '-e', 'sip.Call-ID', '-e', 'sip.CSeq.seq', '-e', 'sip.Method', '-e', 'sip.Status-Code'],
+        { encoding: 'utf8', maxBuffer: 512 * 1024 * 1024 },
+      );
+      rmSync(file, { force: true });
+      const sent = new Map<string, number>();
+      const deltas: number[] = [];
+      for (const line of out.stdout.split('\n')) {
+        const [t, src, dst, callId, seq, method, status] = line.split('\t');
+        if (!t || !callId) continue;
+        const key = `${callId}\u0000${seq}`;
+        if (method === 'INVITE' && Number(dst) === port) {
+          if (!sent.has(key)) sent.set(key, Number(t));
+        } else if (status === '100' && Number(src) === port) {
+          const at = sent.get(key);
+          if (at !== undefined) {
+            deltas.push((Number(t) - at) * 1000);
+            sent.delete(key);
+          }
+        }
+      }
+      return deltas;
+    },
+  };
+}
 
 async function benchCalls(server: Server, accounts: Accounts): Promise<CallResult[]> {
   const remote = `${server.host}:${server.port}`;
@@ -587,6 +635,7 @@ async function benchCalls(server: Server, accounts: Accounts): Promise<CallResul
     const calls = Math.round(step.rate * step.seconds);
     const uas = await startSipp({ scenario: 'uas.xml', remote, localPort: uasPort, csv, transport: 'u1', timeoutS: step.seconds + 120 });
     await sleep(300);
+    const wire = step.warm ? null : await startCapture(server.port);
     const c0 = cpuTicks(server.pid);
     const [uac, probe] = await Promise.all([
       runSipp({ scenario: 'uac.xml', remote, localPort: uacPort, csv, calls, rate: step.rate, holdMs: CALL_HOLD_MS, timeoutS: step.seconds + 60 }),
@@ -595,6 +644,7 @@ async function benchCalls(server: Server, accounts: Accounts): Promise<CallResul
     await sleep(300);
     const cpu = (cpuTicks(server.pid) - c0) / TICK;
     await sleep(1000);
+    const wireTrying = wire ? await wire.stop() : null;
     const uasRun = await uas.stop();
     if (uac.failed || probe.failed) console.error(`  ${server.name} ${step.rate} cps: ${uac.failed} failed (SIPp), ${probe.failed} (probe: ${probe.failures.join('; ')}), UAS saw ${uasRun.failed} failed\n${uac.errors}`);
     if (step.warm) continue;
@@ -618,6 +668,7 @@ async function benchCalls(server: Server, accounts: Accounts): Promise<CallResul
       tryingMs: dist(probe.tryingMs),
       answerMs: dist(probe.answerMs),
       sippFirstProvisionalMs: dist(uac.rtt.get('prov') ?? []),
+      ...(wireTrying ? { wireTryingMs: dist(wireTrying) } : {}),
     });
     await sleep(2500); // let dialogs and transactions of this step end
   }
@@ -880,7 +931,7 @@ async function benchSystem(name: 'hotline' | 'kamailio', results: Record<string,
     await idle('after load (bindings present, no calls)');
     for (const c of calls)
       console.log(
-        `| ${name} | call setup @ ${c.rate} cps | ${fmt(c.successful)} ok / ${c.failed} failed | ${c.cpuUsPerCall} µs | **${fmt(c.perCore)}/s** | probe (${c.probeCalls} calls): first provisional ${c.firstProvisionalMs.p50} / ${c.firstProvisionalMs.p99} ms; 100 Trying ${c.tryingMs.n ? `${c.tryingMs.p50} / ${c.tryingMs.p99} ms` : 'none sent'}; 200 ${c.answerMs.p50} / ${c.answerMs.p99} ms |`,
+        `| ${name} | call setup @ ${c.rate} cps | ${fmt(c.successful)} ok / ${c.failed} failed | ${c.cpuUsPerCall} µs | **${fmt(c.perCore)}/s** | probe (${c.probeCalls} calls): first provisional ${c.firstProvisionalMs.p50} / ${c.firstProvisionalMs.p99} ms; 100 Trying ${c.tryingMs.n ? `${c.tryingMs.p50} / ${c.tryingMs.p99} ms` : 'none sent'}; 200 ${c.answerMs.p50} / ${c.answerMs.p99} ms${c.wireTryingMs ? `; on the wire (${fmt(c.wireTryingMs.n)} INVITEs) 100 Trying ${c.wireTryingMs.p50} / ${c.wireTryingMs.p99} ms` : ''} |`,
       );
   } finally {
     if (name !== 'hotline' || !profileDir) {
