@@ -12,7 +12,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createNetServer, connect, type Socket } from 'node:net';
 import { createSocket } from 'node:dgram';
 import { tmpdir } from 'node:os';
@@ -334,7 +334,7 @@ const num = (base: number, i: number) => String(base + i);
 async function startHotline(dataDir: string, opts: { profileDir?: string; gcReport?: string } = {}): Promise<Server & { http: string }> {
   const httpPort = await freePort();
   const sipPort = await freePort();
-  const nodeArgs = ['--expose-gc', '--import', 'tsx', '--import', join(HERE, 'gc-hook.mjs')];
+  const nodeArgs = ['--expose-gc', ...(process.env.BENCH_HOTLINE_NODE_FLAGS ?? '').split(' ').filter(Boolean), '--import', 'tsx', '--import', join(HERE, 'gc-hook.mjs')];
   if (opts.profileDir) nodeArgs.push('--import', join(HERE, 'profile-hook.mjs'));
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('HOTLINE_')) env[k] = v;
@@ -356,7 +356,12 @@ async function startHotline(dataDir: string, opts: { profileDir?: string; gcRepo
   });
   const child = track(spawn(process.execPath, [...nodeArgs, 'src/cli/main.ts', 'start'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] }));
   let log = '';
-  const keep = (d: Buffer) => (log = (log + d.toString()).slice(-8000));
+  // BENCH_HOTLINE_LOG=<file>: keep Hotline's whole output (e.g. with NODE_OPTIONS=--trace-gc).
+  const whole = process.env.BENCH_HOTLINE_LOG;
+  const keep = (d: Buffer) => {
+    log = (log + d.toString()).slice(-8000);
+    if (whole) appendFileSync(whole, d);
+  };
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
   const http = `http://127.0.0.1:${httpPort}`;
@@ -436,7 +441,12 @@ async function startKamailio(): Promise<Server> {
     ),
   );
   let log = '';
-  const keep = (d: Buffer) => (log = (log + d.toString()).slice(-8000));
+  // BENCH_HOTLINE_LOG=<file>: keep Hotline's whole output (e.g. with NODE_OPTIONS=--trace-gc).
+  const whole = process.env.BENCH_HOTLINE_LOG;
+  const keep = (d: Buffer) => {
+    log = (log + d.toString()).slice(-8000);
+    if (whole) appendFileSync(whole, d);
+  };
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
   // Ready when it answers OPTIONS with anything (405 from our script).
