@@ -118,6 +118,7 @@ export class TransactionLayer {
   private readonly legacyServers = new Set<ServerTransaction>();
   /** §8.2.2.2 merge check: From tag, Call-ID, CSeq of requests that came without a To tag. */
   private readonly mergeIndex = new Map<string, ServerTransaction>();
+  private readonly mergeKeys = new Map<ServerTransaction, string>();
   private closed = false;
 
   constructor(opts: TransactionLayerOptions) {
@@ -205,6 +206,7 @@ export class TransactionLayer {
     this.servers.clear();
     this.legacyServers.clear();
     this.mergeIndex.clear();
+    this.mergeKeys.clear();
   }
 
   private receiveResponse(res: SipResponse): ReceiveOutcome {
@@ -253,6 +255,7 @@ export class TransactionLayer {
         return 'merged';
       }
       this.mergeIndex.set(mk, tx);
+      this.mergeKeys.set(tx, mk);
     }
     tx.start();
     const onRequest = this.onRequest;
@@ -288,9 +291,10 @@ export class TransactionLayer {
     }
     if (tx.key !== undefined && this.servers.get(tx.key) === tx) this.servers.delete(tx.key);
     this.legacyServers.delete(tx);
-    const f = factsOf(tx.request);
-    if (f && f.toTag === undefined) {
-      const mk = mergeKey(f);
+    // The merge key was noted when the transaction was created, so ending it parses nothing.
+    const mk = this.mergeKeys.get(tx);
+    if (mk !== undefined) {
+      this.mergeKeys.delete(tx);
       if (this.mergeIndex.get(mk) === tx) this.mergeIndex.delete(mk);
     }
   }
