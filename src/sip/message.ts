@@ -41,7 +41,8 @@ function checkValue(value: string): void {
 /** Ordered, case-insensitive header fields with lazily parsed typed views. */
 export class SipHeaders implements Iterable<HeaderField> {
   private list: HeaderField[];
-  private cache = new Map<string, Parsed<unknown>>();
+  /** Parsed views by header key; made on first use (many messages are never looked into). */
+  private cache: Map<string, Parsed<unknown>> | undefined;
 
   constructor(
     fields: Iterable<{ name: string; value: string }> = [],
@@ -61,7 +62,7 @@ export class SipHeaders implements Iterable<HeaderField> {
    * parsed views were a third of its memory.
    */
   compact(): void {
-    this.cache.clear();
+    this.cache = undefined;
   }
   /** Number of header fields (lines). */
   get size(): number {
@@ -97,7 +98,7 @@ export class SipHeaders implements Iterable<HeaderField> {
   append(name: string, value: string): this {
     checkValue(value);
     this.list.push({ name: canonicalName(name), key: headerKey(name), value });
-    this.cache.delete(headerKey(name));
+    this.cache?.delete(headerKey(name));
     return this;
   }
   /** Insert before every other field of the same name (e.g. a proxy's own Via, §16.6 step 8). */
@@ -108,7 +109,7 @@ export class SipHeaders implements Iterable<HeaderField> {
     const field = { name: canonicalName(name), key, value };
     if (at < 0) this.list.push(field);
     else this.list.splice(at, 0, field);
-    this.cache.delete(key);
+    this.cache?.delete(key);
     return this;
   }
   /** Replace every field of this name with the given value(s), at the first one's position. */
@@ -120,14 +121,14 @@ export class SipHeaders implements Iterable<HeaderField> {
     const fields = values.map((v) => ({ name: canonicalName(name), key, value: v }));
     this.list = this.list.filter((f) => f.key !== key);
     this.list.splice(at < 0 ? this.list.length : at, 0, ...fields);
-    this.cache.delete(key);
+    this.cache?.delete(key);
     return this;
   }
   remove(name: string): number {
     const key = headerKey(name);
     const before = this.list.length;
     this.list = this.list.filter((f) => f.key !== key);
-    this.cache.delete(key);
+    this.cache?.delete(key);
     return before - this.list.length;
   }
   /** Remove the first value of a list header (a proxy popping its Route, §16.4), keeping the rest. */
@@ -140,7 +141,7 @@ export class SipHeaders implements Iterable<HeaderField> {
     const first = parts.shift();
     if (parts.length === 0) this.list.splice(at, 1);
     else this.list[at] = { ...field, value: parts.join(', ') };
-    this.cache.delete(key);
+    this.cache?.delete(key);
     return first;
   }
   /**
@@ -148,13 +149,13 @@ export class SipHeaders implements Iterable<HeaderField> {
    * header is changed). Never throws.
    */
   parsed<K extends TypedHeaderKey>(key: K): Parsed<HeaderTypes[K]> | undefined {
-    const cached = this.cache.get(key);
+    const cached = this.cache?.get(key);
     if (cached) return cached as Parsed<HeaderTypes[K]>;
     const lines = this.lines(key);
     if (lines.length === 0) return undefined;
     const parser = HEADER_PARSERS[key] as (l: string[], lim: SipLimits) => HeaderTypes[K];
     const result = attempt(() => parser(lines, this.limits), 'SIP_BAD_' + key.toUpperCase().replace(/-/g, '_'));
-    this.cache.set(key, result);
+    (this.cache ??= new Map()).set(key, result);
     return result;
   }
   /** The typed value, or `undefined` when absent or malformed (use `parsed()` to see why). */
@@ -175,6 +176,8 @@ abstract class SipMessageBase {
   version: string;
   headers: SipHeaders;
   body: Buffer;
+  /** Exact bytes to send instead of serializing (a message reduced by `bytesOnly`). */
+  wire?: Buffer;
 
   constructor(init: { version?: string; headers?: SipHeaders | Iterable<{ name: string; value: string }>; body?: Buffer | string; limits?: SipLimits }) {
     this.version = init.version ?? 'SIP/2.0';

@@ -3,7 +3,7 @@
  */
 import { newId } from '../../kit/index.js';
 import type { SipRequest, SipResponse } from '../message.js';
-import { createResponse, type ResponseOptions } from '../serializer.js';
+import { bytesOnly, createResponse, type ResponseOptions } from '../serializer.js';
 import {
   TimerSet,
   TransactionError,
@@ -70,9 +70,14 @@ abstract class ServerTransactionBase<S extends string> {
   readonly localTag: string;
   protected readonly timers: TimerSet;
 
+  /** The request, until the transaction only waits for retransmissions (then its bytes only). */
+  get request(): SipRequest {
+    return this.req;
+  }
+
   constructor(
     protected readonly ctx: TransactionContext,
-    readonly request: SipRequest,
+    private req: SipRequest,
     /** Where the request came from: responses go back there. */
     readonly source: TransportTarget,
     readonly reliable: boolean,
@@ -120,10 +125,21 @@ abstract class ServerTransactionBase<S extends string> {
     if (!this.terminated) this.terminate();
   }
 
-  /** The answer is given; from now on only retransmissions are handled: drop parsed views. */
+  /**
+   * The answer is given; from now on only retransmissions are handled (for up to 32 s over UDP):
+   * keep the request and the final response as bytes. Transactions matched by the RFC 2543 rule
+   * keep both parsed (without their parsed views), since that rule reads them.
+   */
   protected compact(): void {
-    this.request.headers.compact();
-    this.finalResponse?.headers.compact();
+    this.lastProvisional = undefined;
+    if (this.key === undefined) {
+      // The RFC 2543 rule reads the request and the response's To tag.
+      this.req.headers.compact();
+      this.finalResponse?.headers.compact();
+      return;
+    }
+    if (this.finalResponse) this.finalResponse = bytesOnly(this.finalResponse);
+    this.req = bytesOnly(this.req);
   }
 
   protected transmit(res: SipResponse): boolean {
