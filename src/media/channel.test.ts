@@ -15,14 +15,32 @@ function pair(handlers: Parameters<typeof serve>[1]) {
   return { client, close: () => (port1.close(), port2.close()) };
 }
 
-const base = {
+const unused = () => {
+  throw new MediaError('MEDIA_INTERNAL', 'not used here');
+};
+const base: Parameters<typeof serve>[1] = {
+  play: unused,
+  stopPlay: unused,
+  sendDtmf: unused,
+  mute: unused,
+  startRecording: unused,
+  recordingControl: unused,
+  stopRecording: unused,
+  createConference: unused,
+  addMember: unused,
+  setMember: unused,
+  memberPlay: unused,
+  memberStats: unused,
+  removeMember: unused,
+  closeConference: unused,
+  tickStats: unused,
   createRelay: () => null,
   setPeer: () => null,
   relayStats: () => {
     throw new MediaError('MEDIA_RELAY_CLOSED', 'no relay x');
   },
   closeRelay: () => null,
-  stats: async () => ({ relays: 7 }),
+  stats: async () => ({ relays: 7, conferences: 0, members: 0 }),
   shutdown: () => null,
   crash: () => {
     throw new TypeError('boom');
@@ -41,7 +59,7 @@ describe('request/response channel', () => {
       client.call('relayStats', { id: 'x' }),
       client.call('crash', {}),
     ]);
-    expect(s).toEqual({ status: 'fulfilled', value: { relays: 7 } });
+    expect(s).toEqual({ status: 'fulfilled', value: { relays: 7, conferences: 0, members: 0 } });
     expect(e.status === 'rejected' && e.reason).toMatchObject({ name: 'MediaError', code: 'MEDIA_RELAY_CLOSED', message: 'no relay x' });
     // a non-coded throw in the worker comes back as MEDIA_INTERNAL, never as a raw error
     expect(internal.status === 'rejected' && internal.reason).toMatchObject({ code: 'MEDIA_INTERNAL', message: 'boom' });

@@ -6,7 +6,7 @@ import { Worker } from 'node:worker_threads';
 import { RpcClient } from './channel.js';
 import { MediaError } from './errors.js';
 import { PortAllocator } from './ports.js';
-import type { Endpoint, PeerSpec, RelayStats, Side, WorkerInit, WorkerMessage } from './protocol.js';
+import type { Endpoint, MediaNotice, MemberMode, PeerSpec, PlaySpec, RecordingResult, RelayStats, Side, SideStats, WorkerInit, WorkerMessage } from './protocol.js';
 
 export interface MediaEngineOptions {
   /** The local IP the relays' sockets bind to. */
@@ -28,7 +28,11 @@ export type MediaEngineEvent =
   /** A replacement worker is ready. */
   | { type: 'worker-respawned'; worker: number }
   /** A worker crashed too often (5 times in a minute) or could not be restarted: its slot stays empty. */
-  | { type: 'worker-failed'; worker: number; error: string };
+  | { type: 'worker-failed'; worker: number; error: string }
+  /** Something a relay or conference reported (DTMF received, a prompt finished, a recording failed). */
+  | { type: 'notice'; notice: MediaNotice };
+
+export type NoticeListener = (notice: MediaNotice) => void;
 
 export interface Relay {
   readonly id: string;
@@ -43,7 +47,45 @@ export interface Relay {
    */
   setPeer(side: Side, peer: PeerSpec): Promise<void>;
   stats(): Promise<RelayStats>;
+  /**
+   * The party on `side` hears `spec` instead of the other party (hold music, a prompt, a tone)
+   * until it ends (a `play-done` notice with `playId`) or `stopPlay`. Needs G.711 on that side.
+   */
+  play(side: Side, spec: PlaySpec, playId?: string): Promise<string>;
+  stopPlay(side: Side): Promise<void>;
+  /** Send RFC 4733 telephone-events to the party on `side`. */
+  sendDtmf(side: Side, digits: string): Promise<void>;
+  /** Stop (or resume) passing `side`'s audio to the other party. */
+  mute(side: Side, muted: boolean): Promise<void>;
+  /** Record to a two-channel WAV: the customer's side left, what the customer hears right. */
+  startRecording(path: string, customer: Side): Promise<void>;
+  pauseRecording(): Promise<void>;
+  resumeRecording(): Promise<void>;
+  /** Finish the file (header, checksum); null when nothing was being recorded. */
+  stopRecording(): Promise<RecordingResult | null>;
+  /** DTMF received, prompts finished, recording failures of this relay. Returns an unsubscribe. */
+  onNotice(listener: NoticeListener): () => void;
   /** Frees the ports; safe to repeat. */
+  close(): Promise<void>;
+}
+
+export interface ConferenceMember {
+  readonly id: string;
+  /** Where the member's phone sends RTP (RTCP on port + 1). */
+  readonly local: Endpoint;
+  setPeer(peer: PeerSpec): Promise<void>;
+  setMode(mode: MemberMode): Promise<void>;
+  /** Play to this member instead of the room (null stops it). */
+  play(spec: PlaySpec | null, playId?: string): Promise<string | null>;
+  stats(): Promise<SideStats>;
+  remove(): Promise<void>;
+}
+
+export interface Conference {
+  readonly id: string;
+  addMember(opts?: { peer?: PeerSpec; mode?: MemberMode }): Promise<ConferenceMember>;
+  onNotice(listener: NoticeListener): () => void;
+  /** Closes every member's leg; safe to repeat. */
   close(): Promise<void>;
 }
 
@@ -77,6 +119,7 @@ interface Slot {
   client: RpcClient | null;
   ready: Promise<void>;
   relays: Map<string, RelayHandle>;
+  conferences: Map<string, ConferenceHandle>;
   crashes: number[];
   failed: boolean;
   lastError?: string;
@@ -131,7 +174,7 @@ export class MediaEngine {
   }
 
   private spawn(index: number, previous?: Slot): Slot {
-    const slot: Slot = previous ?? { index, worker: null, client: null, ready: Promise.resolve(), relays: new Map(), crashes: [], failed: false };
+    const slot: Slot = previous ?? { index, worker: null, client: null, ready: Promise.resolve(), relays: new Map(), conferences: new Map(), crashes: [], failed: false };
     const entry = workerEntry();
     const init: WorkerInit = { testHooks: this.internals.testHooks === true };
     const worker = new Worker(entry.entry, { eval: entry.eval, workerData: init });
@@ -149,7 +192,8 @@ export class MediaEngine {
         if (msg.kind === 'ready') {
           clearTimeout(timer);
           resolve();
-        } else client.handle(msg);
+        } else if (msg.kind === 'notice') this.dispatch(slot, msg.notice);
+        else client.handle(msg);
       });
       worker.on('error', (e) => {
         lastError = e?.stack ?? String(e);
@@ -173,6 +217,8 @@ export class MediaEngine {
     const lost = [...slot.relays.values()];
     slot.relays.clear();
     for (const r of lost) r.lost();
+    for (const c of [...slot.conferences.values()]) c.lost();
+    slot.conferences.clear();
     if (this.closing) return;
 
     this.emit({ type: 'worker-crashed', worker: slot.index, exitCode, lostRelays: lost.map((r) => r.id), ...(error ? { error } : {}) });
@@ -191,6 +237,11 @@ export class MediaEngine {
     slot.ready.then(() => this.emit({ type: 'worker-respawned', worker: slot.index }), () => undefined);
   }
 
+  private dispatch(slot: Slot, notice: MediaNotice): void {
+    (slot.relays.get(notice.owner) ?? slot.conferences.get(notice.owner))?.notify(notice);
+    this.emit({ type: 'notice', notice });
+  }
+
   private emit(e: MediaEngineEvent): void {
     try {
       this.opts.onEvent?.(e);
@@ -204,10 +255,7 @@ export class MediaEngine {
    * `peers` sets sides' peers in the same round trip to the worker (as `setPeer` would).
    */
   async createRelay(peers?: { a?: PeerSpec; b?: PeerSpec }): Promise<Relay> {
-    if (this.closing) throw new MediaError('MEDIA_ENGINE_CLOSED', 'the media engine is closed');
-    const live = this.slots.filter((s) => !s.failed);
-    if (!live.length) throw new MediaError('MEDIA_WORKER_FAILED', 'no media worker is running');
-    const slot = live[this.rr++ % live.length]!;
+    const slot = this.pickSlot();
     for (let attempt = 1; ; attempt++) {
       const [a, b] = this.ports.allocate(2) as [number, number];
       const id = randomUUID();
@@ -239,6 +287,36 @@ export class MediaEngine {
     }
   }
 
+  private pickSlot(): Slot {
+    if (this.closing) throw new MediaError('MEDIA_ENGINE_CLOSED', 'the media engine is closed');
+    const live = this.slots.filter((s) => !s.failed);
+    if (!live.length) throw new MediaError('MEDIA_WORKER_FAILED', 'no media worker is running');
+    return live[this.rr++ % live.length]!;
+  }
+
+  /** A conference in one worker: its members' legs are all bound there, so mixing never crosses threads. */
+  async createConference(): Promise<Conference> {
+    const slot = this.pickSlot();
+    const id = randomUUID();
+    await slot.ready;
+    if (!slot.client) throw new MediaError('MEDIA_WORKER_CRASHED', 'the media worker is restarting');
+    await slot.client.call('createConference', { id });
+    const conf = new ConferenceHandle(id, slot, this.address, {
+      allocate: () => this.ports.allocate(1)[0]!,
+      free: (p) => this.ports.free(p),
+      host: this.opts.host,
+    });
+    slot.conferences.set(id, conf);
+    return conf;
+  }
+
+  /** The 20 ms scheduler lateness of each worker (benchmarks); `reset` starts a new window. */
+  async tickStats(reset = false): Promise<{ ticks: number; skipped: number; p50: number; p99: number; max: number; targets: number }[]> {
+    const out = [];
+    for (const s of this.slots) if (s.client) out.push(await s.client.call('tickStats', { reset }));
+    return out;
+  }
+
   /** Relays as the workers count them, and workers running. */
   async stats(): Promise<{ relays: number; workers: number }> {
     if (this.closing) return { relays: 0, workers: 0 };
@@ -264,6 +342,8 @@ export class MediaEngine {
           const { worker, client } = s;
           for (const r of [...s.relays.values()]) r.lost();
           s.relays.clear();
+          for (const c of [...s.conferences.values()]) c.lost();
+          s.conferences.clear();
           if (!worker || !client) return;
           const timer = new Promise((r) => setTimeout(r, 2_000).unref());
           await Promise.race([client.call('shutdown', {}).catch(() => undefined), timer]);
@@ -299,6 +379,7 @@ class RelayHandle implements Relay {
   #gone = false;
   readonly #slot: Slot;
   readonly #release: () => void;
+  readonly #listeners = new Set<NoticeListener>();
 
   constructor(
     readonly id: string,
@@ -332,6 +413,55 @@ class RelayHandle implements Relay {
     return this.#client().call('relayStats', { id: this.id });
   }
 
+  async play(side: Side, spec: PlaySpec, playId: string = randomUUID()): Promise<string> {
+    await this.#client().call('play', { id: this.id, side, playId, spec });
+    return playId;
+  }
+
+  async stopPlay(side: Side): Promise<void> {
+    await this.#client().call('stopPlay', { id: this.id, side });
+  }
+
+  async sendDtmf(side: Side, digits: string): Promise<void> {
+    await this.#client().call('sendDtmf', { id: this.id, side, digits });
+  }
+
+  async mute(side: Side, muted: boolean): Promise<void> {
+    await this.#client().call('mute', { id: this.id, side, muted });
+  }
+
+  async startRecording(path: string, customer: Side): Promise<void> {
+    await this.#client().call('startRecording', { id: this.id, path, customer });
+  }
+
+  async pauseRecording(): Promise<void> {
+    await this.#client().call('recordingControl', { id: this.id, action: 'pause' });
+  }
+
+  async resumeRecording(): Promise<void> {
+    await this.#client().call('recordingControl', { id: this.id, action: 'resume' });
+  }
+
+  async stopRecording(): Promise<RecordingResult | null> {
+    return this.#client().call('stopRecording', { id: this.id });
+  }
+
+  onNotice(listener: NoticeListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** @internal from the engine */
+  notify(n: MediaNotice): void {
+    for (const l of this.#listeners) {
+      try {
+        l(n);
+      } catch {
+        // a listener's failure is not the relay's
+      }
+    }
+  }
+
   close(): Promise<void> {
     this.#closing ??= (async () => {
       if (this.#gone) return;
@@ -340,6 +470,114 @@ class RelayHandle implements Relay {
       } catch {
         // the worker crashed meanwhile: lost() has freed, or will free, the ports
       }
+      this.lost();
+    })();
+    return this.#closing;
+  }
+}
+
+interface PortSource {
+  allocate(): number;
+  free(port: number): void;
+  host: string;
+}
+
+class ConferenceHandle implements Conference {
+  #closing: Promise<void> | undefined;
+  #gone = false;
+  readonly #slot: Slot;
+  readonly #address: string;
+  readonly #ports: PortSource;
+  readonly #members = new Map<string, number>();
+  readonly #listeners = new Set<NoticeListener>();
+
+  constructor(readonly id: string, slot: Slot, address: string, ports: PortSource) {
+    this.#slot = slot;
+    this.#address = address;
+    this.#ports = ports;
+  }
+
+  #client(): RpcClient {
+    if (this.#gone || this.#closing || !this.#slot.client) throw new MediaError('MEDIA_NOT_FOUND', `conference ${this.id} is closed`);
+    return this.#slot.client;
+  }
+
+  async addMember(opts: { peer?: PeerSpec; mode?: MemberMode } = {}): Promise<ConferenceMember> {
+    for (let attempt = 1; ; attempt++) {
+      const client = this.#client();
+      const port = this.#ports.allocate();
+      const member = randomUUID();
+      try {
+        await client.call('addMember', { conference: this.id, member, host: this.#ports.host, port, ...(opts.peer ? { peer: { ...opts.peer } } : {}), ...(opts.mode ? { mode: { ...opts.mode } } : {}) });
+      } catch (e) {
+        this.#ports.free(port);
+        if (e instanceof MediaError && e.code === 'MEDIA_PORT_IN_USE' && attempt < BIND_ATTEMPTS) continue;
+        throw e;
+      }
+      this.#members.set(member, port);
+      const call = <K extends 'setMember' | 'memberPlay' | 'memberStats' | 'removeMember'>(op: K, args: Parameters<RpcClient['call']>[1]) =>
+        this.#client().call(op, args as never);
+      const release = () => {
+        const p = this.#members.get(member);
+        if (p === undefined) return;
+        this.#members.delete(member);
+        this.#ports.free(p);
+      };
+      return {
+        id: member,
+        local: { address: this.#address, port },
+        setPeer: async (peer) => void (await call('setMember', { conference: this.id, member, peer: { ...peer } })),
+        setMode: async (mode) => void (await call('setMember', { conference: this.id, member, mode: { ...mode } })),
+        play: async (spec, playId = randomUUID()) => {
+          await call('memberPlay', { conference: this.id, member, playId, spec });
+          return spec ? playId : null;
+        },
+        stats: () => call('memberStats', { conference: this.id, member }) as Promise<SideStats>,
+        remove: async () => {
+          if (!this.#members.has(member)) return;
+          try {
+            await this.#slot.client?.call('removeMember', { conference: this.id, member });
+          } finally {
+            release();
+          }
+        },
+      };
+    }
+  }
+
+  onNotice(listener: NoticeListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** @internal from the engine */
+  notify(n: MediaNotice): void {
+    for (const l of this.#listeners) {
+      try {
+        l(n);
+      } catch {
+        // a listener's failure is not the conference's
+      }
+    }
+  }
+
+  /** The worker died or the engine closed. */
+  lost(): void {
+    if (this.#gone) return;
+    this.#gone = true;
+    for (const p of this.#members.values()) this.#ports.free(p);
+    this.#members.clear();
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      if (this.#gone) return;
+      try {
+        await this.#slot.client?.call('closeConference', { id: this.id });
+      } catch {
+        // crashed meanwhile
+      }
+      this.#slot.conferences.delete(this.id);
       this.lost();
     })();
     return this.#closing;

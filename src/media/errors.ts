@@ -14,6 +14,11 @@ export type MediaErrorCode =
   | 'MEDIA_ENGINE_CLOSED'
   | 'MEDIA_WORKER_CRASHED' // the worker died while the request was pending
   | 'MEDIA_WORKER_FAILED' // a worker could not start, or crashed too often to be respawned
+  | 'MEDIA_BAD_AUDIO' // a WAV file or prompt that cannot be read (format, truncation, size)
+  | 'MEDIA_BAD_REQUEST' // an operation with invalid arguments (unknown digit, bad codec, bad SDP...)
+  | 'MEDIA_NOT_FOUND' // no such leg, bridge, conference, player or recording
+  | 'MEDIA_IO_FAILED' // a recording or prompt file could not be written or read
+  | 'MEDIA_WEBRTC_FAILED' // ICE/DTLS negotiation of a browser leg failed
   | 'MEDIA_INTERNAL'; // an unexpected error inside the worker
 
 const KIND: Record<MediaErrorCode, ErrorKind> = {
@@ -26,6 +31,11 @@ const KIND: Record<MediaErrorCode, ErrorKind> = {
   MEDIA_ENGINE_CLOSED: 'unavailable',
   MEDIA_WORKER_CRASHED: 'unavailable',
   MEDIA_WORKER_FAILED: 'unavailable',
+  MEDIA_BAD_AUDIO: 'invalid',
+  MEDIA_BAD_REQUEST: 'invalid',
+  MEDIA_NOT_FOUND: 'not_found',
+  MEDIA_IO_FAILED: 'unavailable',
+  MEDIA_WEBRTC_FAILED: 'unavailable',
   MEDIA_INTERNAL: 'unavailable',
 };
 

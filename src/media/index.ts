@@ -1,4 +1,19 @@
-/** The media engine: RTP/RTCP relays running in worker threads. */
-export { MediaEngine, type MediaEngineEvent, type MediaEngineOptions, type Relay } from './engine.js';
+/** The media engine: RTP legs, bridges, conferences, players and recorders in worker threads. */
+export { MediaEngine, type Conference, type ConferenceMember, type MediaEngineEvent, type MediaEngineOptions, type NoticeListener, type Relay } from './engine.js';
 export { MediaError, isMediaError, type MediaErrorCode } from './errors.js';
-export type { Endpoint, FlowStats, PeerSpec, RelayStats, Side, SideStats } from './protocol.js';
+export type {
+  Endpoint,
+  FlowStats,
+  LegQuality,
+  MediaNotice,
+  MemberMode,
+  PayloadSpec,
+  PeerSpec,
+  PlaySpec,
+  RecordingResult,
+  Region,
+  RelayStats,
+  Side,
+  SideStats,
+  ToneKind,
+} from './protocol.js';

@@ -18,7 +18,75 @@ export interface PeerSpec {
   rtpPort: number;
   /** Default: rtpPort + 1 (RFC 3550 §11). */
   rtcpPort?: number;
+  /**
+   * What was negotiated for this side. G.711 anchors the side (own SSRC and RTCP, playable,
+   * recordable, mixable); absent or `opaque` relays its packets untouched.
+   */
+  payload?: PayloadSpec;
 }
+
+/** The audio format of a side, from its SDP: the G.711 law and payload types (RFC 3551 §6). */
+export interface PayloadSpec {
+  codec: 'pcmu' | 'pcma' | 'opaque';
+  /** RTP payload type of the audio (0 for PCMU, 8 for PCMA, as negotiated). */
+  pt: number;
+  /** RTP payload type of telephone-event/8000 (RFC 4733), or null when not negotiated. */
+  dtmfPt: number | null;
+}
+
+/** Per-leg quality, from our receiver statistics and the peer's RTCP reports (RFC 3550 §6.4). */
+export interface LegQuality {
+  packetsIn: number;
+  packetsOut: number;
+  /** Packets lost on the way to us (expected − received, RFC 3550 A.3). */
+  lost: number;
+  lossPercent: number;
+  /** Interarrival jitter (RFC 3550 A.8), ms. */
+  jitterMs: number;
+  /** Round trip from the peer's report blocks (RFC 3550 §6.4.1), ms; null until one arrives. */
+  rttMs: number | null;
+  /** Loss the peer reports on what we send it, percent; null until it reports. */
+  remoteLossPercent: number | null;
+  /** Estimated MOS (ITU-T G.107 E-model); null without audio. */
+  mos: number | null;
+  /** Packets of a payload type that was not negotiated. */
+  unknownPayload: number;
+  /** RTCP datagrams that failed validation (RFC 3550 A.2). */
+  rtcpInvalid: number;
+}
+
+export type ToneKind = 'ringback' | 'busy' | 'congestion' | 'callWaiting';
+export type Region = 'us' | 'uk' | 'eu' | 'cn' | 'hk' | 'tw' | 'jp';
+
+/** What a leg plays instead of the other party. */
+export type PlaySpec =
+  | { kind: 'file'; path: string; loop?: boolean }
+  | { kind: 'tone'; tone: ToneKind; region: Region; durationMs?: number }
+  | { kind: 'silence' };
+
+export interface RecordingResult {
+  path: string;
+  bytes: number;
+  durationMs: number;
+  sha256: string;
+}
+
+/** A conference member's role in the mix. */
+export interface MemberMode {
+  /** Not heard by anyone. */
+  muted?: boolean;
+  /** Not heard, and hears hold music (or silence) instead of the room. */
+  held?: boolean;
+  /** `listen`: hears the room, is never heard; `whisper`: hears the room, heard only by `whisperTo`. */
+  role?: 'normal' | 'listen' | 'whisper';
+  whisperTo?: string | null;
+}
+
+/** What a worker tells the main thread without being asked. */
+export type MediaNotice =
+  | { type: 'dtmf'; owner: string; side: string; digit: string; durationMs: number }
+  | { type: 'play-done'; owner: string; side: string; playId: string }
+  | { type: 'recording-failed'; owner: string; error: string };
 
 /** Counters of one socket (RTP or RTCP) of one side. */
 export interface FlowStats {
@@ -40,6 +108,8 @@ export interface FlowStats {
 
 export interface SideStats extends FlowStats {
   rtcp: FlowStats;
+  /** Anchored (G.711) sides only. */
+  quality: LegQuality | null;
 }
 
 export interface RelayStats {
@@ -53,7 +123,24 @@ export interface MediaOps {
   setPeer: { args: { id: string; side: Side; peer: PeerSpec }; result: null };
   relayStats: { args: { id: string }; result: RelayStats };
   closeRelay: { args: { id: string }; result: null };
-  stats: { args: Record<string, never>; result: { relays: number } };
+  play: { args: { id: string; side: Side; playId: string; spec: PlaySpec }; result: null };
+  stopPlay: { args: { id: string; side: Side }; result: null };
+  sendDtmf: { args: { id: string; side: Side; digits: string }; result: null };
+  /** Mute one side: its audio is no longer passed to the other. */
+  mute: { args: { id: string; side: Side; muted: boolean }; result: null };
+  startRecording: { args: { id: string; path: string; customer: Side }; result: null };
+  recordingControl: { args: { id: string; action: 'pause' | 'resume' }; result: null };
+  stopRecording: { args: { id: string }; result: RecordingResult | null };
+  createConference: { args: { id: string }; result: null };
+  addMember: { args: { conference: string; member: string; host: string; port: number; peer?: PeerSpec; mode?: MemberMode }; result: null };
+  setMember: { args: { conference: string; member: string; peer?: PeerSpec; mode?: MemberMode }; result: null };
+  memberPlay: { args: { conference: string; member: string; playId: string; spec: PlaySpec | null }; result: null };
+  memberStats: { args: { conference: string; member: string }; result: SideStats };
+  removeMember: { args: { conference: string; member: string }; result: null };
+  closeConference: { args: { id: string }; result: null };
+  /** The 20 ms scheduler's lateness (p50/p99/max, ms) since the last reset, and resets it. */
+  tickStats: { args: { reset: boolean }; result: { ticks: number; skipped: number; p50: number; p99: number; max: number; targets: number } };
+  stats: { args: Record<string, never>; result: { relays: number; conferences: number; members: number } };
   /** Close every relay before the worker is terminated. */
   shutdown: { args: Record<string, never>; result: null };
   /** Test hook, refused unless the worker was started with `testHooks`: never answers, throws an uncaught error. */
@@ -71,6 +158,7 @@ export interface WireError {
 
 export type WorkerMessage =
   | { kind: 'ready' }
+  | { kind: 'notice'; notice: MediaNotice }
   | { kind: 'response'; id: number; ok: true; value: unknown }
   | { kind: 'response'; id: number; ok: false; error: WireError };
 

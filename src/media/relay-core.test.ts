@@ -5,7 +5,11 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../kit/index.js';
+import { TickScheduler } from './graph/scheduler.js';
+import { PromptCache } from './graph/sources.js';
 import { RELATCH_AFTER_MS, RelayCore } from './relay-core.js';
+
+const ctxOf = (clock: FakeClock) => ({ scheduler: new TickScheduler(() => clock.now()), prompts: new PromptCache(), notify: () => undefined, now: () => clock.now() });
 
 const sockets: Socket[] = [];
 const relays: RelayCore[] = [];
@@ -20,7 +24,7 @@ async function openRelay(clock: FakeClock): Promise<{ relay: RelayCore; aPort: n
     const a = nextPort;
     nextPort += 4;
     try {
-      const r = await RelayCore.open('t', '127.0.0.1', { a, b: a + 2 }, () => clock.now());
+      const r = await RelayCore.open('t', '127.0.0.1', { a, b: a + 2 }, ctxOf(clock));
       relays.push(r);
       return { relay: r, aPort: a };
     } catch (e) {

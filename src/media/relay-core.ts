@@ -1,198 +1,201 @@
-import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
-import { isIP } from 'node:net';
+/**
+ * A call's media as it runs inside a worker: two legs, a and b, bridged. RTP that side a accepts
+ * from its peer goes out of side b to b's peer, and the reverse. How depends on what was negotiated
+ * (see graph/leg.ts): untouched for opaque payloads, re-stamped for G.711 of the same law,
+ * transcoded between µ-law and A-law. On top of the bridge: a prompt or tone played to one side
+ * instead of the other party (hold music), DTMF sent to a side, a side muted, and a two-channel
+ * recording (customer left, what the customer hears right).
+ */
 import { MediaError } from './errors.js';
-import type { FlowStats, PeerSpec, RelayStats, Side, SideStats } from './protocol.js';
+import type { GraphContext } from './graph/context.js';
+import { Flow, MIN_RTCP, MIN_RTP } from './graph/flow.js';
+import { RtpLeg } from './graph/leg.js';
+import { GraphNode } from './graph/node.js';
+import type { TickTarget } from './graph/scheduler.js';
+import { bindAll, checkPeer } from './graph/sockets.js';
+import type { PeerSpec, PlaySpec, RecordingResult, RelayStats, Side, SideStats } from './protocol.js';
+import { WavRecorder } from './record/index.js';
 
-/**
- * How long the latched source must have been silent before another port of the same peer IP may
- * take over. Long enough that a stray or duplicated stream cannot steal the media of a live call,
- * short enough that a NAT rebinding or a phone that changed its socket recovers within a blink.
- */
-export const RELATCH_AFTER_MS = 2_000;
+export { RELATCH_AFTER_MS } from './graph/flow.js';
 
-/** RTP header is 12 bytes (RFC 3550 §5.1); an RTCP packet is at least its 8-byte header (§6.4.1). */
-const MIN_RTP = 12;
-const MIN_RTCP = 8;
-
-/** Old-style hold (RFC 3264 §8.4): nothing is sent to, or accepted from, such a peer. */
-const isHoldAddress = (a: string) => a === '0.0.0.0' || a === '::';
-
-/** The text form Node gives in `rinfo.address`, so one string compare per packet suffices. */
-function canonicalIp(address: string): string {
-  if (isIP(address) !== 6) return address;
-  return new URL(`http://[${address}]/`).hostname.slice(1, -1);
+/** A leg in a worker, with the family its sockets were bound for (peers must match it). */
+export async function openLeg(id: string, host: string, port: number, ctx: GraphContext): Promise<{ leg: RtpLeg; family: 4 | 6 }> {
+  const { sockets, family } = await bindAll(host, [port, port + 1]);
+  const now = () => ctx.now();
+  const leg = new RtpLeg(id, new Flow(sockets[0]!, MIN_RTP, now), new Flow(sockets[1]!, MIN_RTCP, now), {
+    dtmf: (l, digit, durationMs) => ctx.notify({ type: 'dtmf', owner: ownerOf(l.id), side: sideOf(l.id), digit, durationMs }),
+    playDone: (l, playId) => ctx.notify({ type: 'play-done', owner: ownerOf(l.id), side: sideOf(l.id), playId }),
+  });
+  return { leg, family };
 }
 
-function emptyFlow(): FlowStats {
-  return { packetsIn: 0, bytesIn: 0, packetsOut: 0, bytesOut: 0, dropped: 0, invalid: 0, unsent: 0, latched: null };
+/** Leg ids are `<owner>/<side or member>`, so notices can say whose leg spoke. */
+const ownerOf = (legId: string) => legId.slice(0, legId.lastIndexOf('/'));
+const sideOf = (legId: string) => legId.slice(legId.lastIndexOf('/') + 1);
+
+/** Apply a checked peer to a leg and (un)register it with the scheduler as it becomes (un)anchored. */
+export function applyPeer(leg: RtpLeg, peer: PeerSpec, family: 4 | 6, ctx: GraphContext): void {
+  const p = checkPeer(peer, family);
+  leg.rtp.setPeer(p.ip, p.rtpPort);
+  leg.rtcp.setPeer(p.ip, p.rtcpPort);
+  if (peer.payload !== undefined) leg.setPayload(p.payload);
+  leg.scheduler = ctx.scheduler;
+  if (leg.anchored && !leg.closed) ctx.scheduler.add(leg);
+  else ctx.scheduler.delete(leg);
 }
 
-/**
- * One socket of one side. It accepts packets only from the side's peer IP and latches the first
- * source port it sees (symmetric RTP, RFC 4961); it sends to the latched source, or until one is
- * known to the port the SDP gave.
- */
-class Flow {
-  peerIp: string | null = null;
-  sdpPort = 0;
-  latchedPort: number | null = null;
-  lastFromLatched = 0;
-  other!: Flow;
-  readonly stats = emptyFlow();
+export function sideStats(leg: RtpLeg): SideStats {
+  const f = leg.flowStats();
+  return { ...f.rtp, rtcp: f.rtcp, quality: leg.anchored ? leg.quality() : null };
+}
 
+class CallRecording implements TickTarget {
   constructor(
-    readonly socket: Socket,
-    private readonly minLength: number,
-    private readonly now: () => number,
-  ) {
-    socket.on('message', (msg, rinfo) => this.receive(msg, rinfo));
-    // Send failures without a callback surface here (RFC 3550 leaves loss to the endpoints).
-    socket.on('error', () => void this.stats.unsent++);
-  }
+    readonly recorder: WavRecorder,
+    readonly customer: RtpLeg,
+  ) {}
 
-  setPeer(ip: string | null, port: number): void {
-    if (ip !== this.peerIp || port !== this.sdpPort) {
-      // A new negotiated address: what was latched belonged to the old one.
-      this.latchedPort = null;
-      this.stats.latched = null;
-    }
-    this.peerIp = ip;
-    this.sdpPort = port;
-  }
-
-  private receive(msg: Buffer, rinfo: RemoteInfo): void {
-    const st = this.stats;
-    if (rinfo.address !== this.peerIp) {
-      st.dropped++;
-      return;
-    }
-    // Version 2 in the top two bits of the first octet (RFC 3550 §5.1, §6.4).
-    if (msg.length < this.minLength || msg[0]! >> 6 !== 2) {
-      st.invalid++;
-      return;
-    }
-    const now = this.now();
-    if (this.latchedPort !== rinfo.port) {
-      if (this.latchedPort !== null && now - this.lastFromLatched < RELATCH_AFTER_MS) {
-        st.dropped++;
-        return;
-      }
-      this.latchedPort = rinfo.port;
-      st.latched = { address: rinfo.address, port: rinfo.port };
-    }
-    this.lastFromLatched = now;
-    st.packetsIn++;
-    st.bytesIn += msg.length;
-    this.other.forward(msg);
-  }
-
-  private forward(msg: Buffer): void {
-    const port = this.latchedPort ?? this.sdpPort;
-    if (this.peerIp === null || port === 0) {
-      this.stats.unsent++;
-      return;
-    }
-    this.socket.send(msg, port, this.peerIp);
-    this.stats.packetsOut++;
-    this.stats.bytesOut += msg.length;
+  record(): void {
+    // Left: what the customer says; right: what the customer hears (the agent, prompts, hold music).
+    this.recorder.write(this.customer.inFrame, this.customer.outFrame);
   }
 }
 
-function bind(type: 'udp4' | 'udp6', host: string, port: number): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const s = createSocket({ type, reuseAddr: false });
-    const onError = (e: NodeJS.ErrnoException) => {
-      s.close();
-      reject(
-        e.code === 'EADDRINUSE' || e.code === 'EACCES'
-          ? new MediaError('MEDIA_PORT_IN_USE', `port ${port} on ${host} is in use`)
-          : new MediaError('MEDIA_BIND_FAILED', `cannot bind ${host}:${port}: ${e.code ?? e.message}`),
-      );
-    };
-    s.once('error', onError);
-    s.bind({ address: host, port, exclusive: true }, () => {
-      s.off('error', onError);
-      resolve(s);
-    });
-  });
-}
-
-const closeSocket = (s: Socket) =>
-  new Promise<void>((resolve) => {
-    try {
-      s.close(() => resolve());
-    } catch {
-      resolve(); // already closed
-    }
-  });
-
-/**
- * The relay itself, as it runs inside a worker: four sockets (RTP and RTCP of sides a and b).
- * RTP that side a's socket accepts leaves through side b's RTP socket, and the reverse; the same
- * for RTCP. Forwarding is a length check, a version check, one string compare and one send.
- */
-export class RelayCore {
-  private readonly flows: Record<Side, { rtp: Flow; rtcp: Flow }>;
-  private readonly family: 4 | 6;
-  private closed: Promise<void> | undefined;
+export class RelayCore extends GraphNode {
+  private readonly legs: Record<Side, RtpLeg>;
+  private transcoding = false;
+  private recording: CallRecording | null = null;
 
   private constructor(
     readonly id: string,
-    sockets: Socket[],
-    family: 4 | 6,
-    now: () => number,
+    a: RtpLeg,
+    b: RtpLeg,
+    private readonly family: 4 | 6,
+    private readonly ctx: GraphContext,
   ) {
-    const [aRtp, aRtcp, bRtp, bRtcp] = sockets as [Socket, Socket, Socket, Socket];
-    this.family = family;
-    this.flows = {
-      a: { rtp: new Flow(aRtp, MIN_RTP, now), rtcp: new Flow(aRtcp, MIN_RTCP, now) },
-      b: { rtp: new Flow(bRtp, MIN_RTP, now), rtcp: new Flow(bRtcp, MIN_RTCP, now) },
-    };
-    this.flows.a.rtp.other = this.flows.b.rtp;
-    this.flows.b.rtp.other = this.flows.a.rtp;
-    this.flows.a.rtcp.other = this.flows.b.rtcp;
-    this.flows.b.rtcp.other = this.flows.a.rtcp;
+    super();
+    this.legs = { a: this.adopt(a), b: this.adopt(b) };
+    a.partner = b;
+    b.partner = a;
   }
 
   /** Bind RTP on each even port and RTCP on port + 1, on `host`; all four or none. */
-  static async open(id: string, host: string, ports: { a: number; b: number }, now: () => number = () => performance.now()): Promise<RelayCore> {
-    const family = isIP(host);
-    if (family === 0) throw new MediaError('MEDIA_BAD_OPTIONS', `host is not an IP address: ${host}`);
-    const type = family === 6 ? 'udp6' : 'udp4';
-    const wanted = [ports.a, ports.a + 1, ports.b, ports.b + 1];
-    const settled = await Promise.allSettled(wanted.map((p) => bind(type, host, p)));
-    const sockets = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
-    const failure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failure) {
-      await Promise.all(sockets.map(closeSocket));
-      throw failure.reason;
+  static async open(id: string, host: string, ports: { a: number; b: number }, ctx: GraphContext): Promise<RelayCore> {
+    const a = await openLeg(`${id}/a`, host, ports.a, ctx);
+    let b;
+    try {
+      b = await openLeg(`${id}/b`, host, ports.b, ctx);
+    } catch (e) {
+      await a.leg.close();
+      throw e;
     }
-    return new RelayCore(id, sockets, family as 4 | 6, now);
+    return new RelayCore(id, a.leg, b.leg, a.family, ctx);
+  }
+
+  private live(): void {
+    if (this.closed) throw new MediaError('MEDIA_RELAY_CLOSED', `relay ${this.id} is closed`);
+  }
+
+  private leg(side: Side): RtpLeg {
+    this.live();
+    const l = side === 'a' || side === 'b' ? this.legs[side] : undefined;
+    if (!l) throw new MediaError('MEDIA_BAD_REQUEST', `side must be 'a' or 'b', not ${String(side)}`);
+    return l;
+  }
+
+  private anchoredLeg(side: Side, what: string): RtpLeg {
+    const l = this.leg(side);
+    if (!l.anchored) throw new MediaError('MEDIA_BAD_REQUEST', `${what} needs G.711 negotiated on side ${side}`);
+    return l;
   }
 
   setPeer(side: Side, peer: PeerSpec): void {
-    if (this.closed) throw new MediaError('MEDIA_RELAY_CLOSED', `relay ${this.id} is closed`);
-    const fam = isIP(peer?.address ?? '');
-    if (fam === 0) throw new MediaError('MEDIA_BAD_PEER', `peer address is not an IP: ${String(peer?.address)}`);
-    if (fam !== this.family) throw new MediaError('MEDIA_BAD_PEER', `peer ${peer.address} is IPv${fam}, relay is IPv${this.family}`);
-    const okPort = (p: unknown) => Number.isInteger(p) && (p as number) >= 0 && (p as number) <= 65535;
-    if (!okPort(peer.rtpPort)) throw new MediaError('MEDIA_BAD_PEER', `bad RTP port ${String(peer.rtpPort)}`);
-    const rtcpPort = peer.rtcpPort ?? (peer.rtpPort === 0 ? 0 : peer.rtpPort + 1);
-    if (!okPort(rtcpPort)) throw new MediaError('MEDIA_BAD_PEER', `bad RTCP port ${String(peer.rtcpPort)}`);
-    const ip = isHoldAddress(peer.address) ? null : canonicalIp(peer.address);
-    this.flows[side].rtp.setPeer(ip, peer.rtpPort);
-    this.flows[side].rtcp.setPeer(ip, rtcpPort);
+    const leg = this.leg(side);
+    applyPeer(leg, peer, this.family, this.ctx);
+    this.rebridge();
+  }
+
+  /** µ-law on one side and A-law on the other: decode each side's input for the other to encode. */
+  private rebridge(): void {
+    const { a, b } = this.legs;
+    const need = a.anchored && b.anchored && a.payload!.codec !== b.payload!.codec;
+    if (need === this.transcoding) return;
+    this.transcoding = need;
+    a.transcodeFrom = need ? b : null;
+    b.transcodeFrom = need ? a : null;
+    a.useInput(need ? 1 : -1);
+    b.useInput(need ? 1 : -1);
+  }
+
+  async play(side: Side, playId: string, spec: PlaySpec): Promise<void> {
+    const leg = this.anchoredLeg(side, 'playing');
+    const source = await this.ctx.prompts.source(spec);
+    this.live();
+    leg.play(playId, source);
+  }
+
+  stopPlay(side: Side): void {
+    this.leg(side).stopPlay();
+  }
+
+  sendDtmf(side: Side, digits: string): void {
+    const leg = this.anchoredLeg(side, 'DTMF');
+    if (leg.payload!.dtmfPt === null) throw new MediaError('MEDIA_BAD_REQUEST', `side ${side} did not negotiate telephone-event`);
+    if (!/^[0-9*#A-D]{1,32}$/.test(digits)) throw new MediaError('MEDIA_BAD_REQUEST', `bad DTMF digits ${JSON.stringify(digits)}`);
+    leg.sendDtmf(digits);
+  }
+
+  mute(side: Side, muted: boolean): void {
+    this.leg(side).muted = muted;
+  }
+
+  async startRecording(path: string, customer: Side): Promise<void> {
+    const leg = this.anchoredLeg(customer, 'recording');
+    if (this.recording) throw new MediaError('MEDIA_BAD_REQUEST', `relay ${this.id} is already recording`);
+    const recorder = await WavRecorder.open(path);
+    if (this.closed) {
+      await recorder.close().catch(() => undefined);
+      throw new MediaError('MEDIA_RELAY_CLOSED', `relay ${this.id} closed while the recording started`);
+    }
+    leg.useInput(1);
+    leg.useOutput(1);
+    this.recording = new CallRecording(recorder, leg);
+    this.ctx.scheduler.add(this.recording);
+  }
+
+  recordingControl(action: 'pause' | 'resume'): void {
+    this.live();
+    if (!this.recording) throw new MediaError('MEDIA_NOT_FOUND', `relay ${this.id} is not recording`);
+    if (action === 'pause') this.recording.recorder.pause();
+    else this.recording.recorder.resume();
+  }
+
+  async stopRecording(): Promise<RecordingResult | null> {
+    const rec = this.recording;
+    if (!rec) return null;
+    this.recording = null;
+    this.ctx.scheduler.delete(rec);
+    rec.customer.useInput(-1);
+    rec.customer.useOutput(-1);
+    try {
+      return await rec.recorder.close();
+    } catch (e) {
+      this.ctx.notify({ type: 'recording-failed', owner: this.id, error: (e as Error).message });
+      throw e;
+    }
   }
 
   stats(): RelayStats {
-    const side = (s: Side): SideStats => ({ ...structuredClone(this.flows[s].rtp.stats), rtcp: structuredClone(this.flows[s].rtcp.stats) });
-    return { a: side('a'), b: side('b') };
+    return { a: sideStats(this.legs.a), b: sideStats(this.legs.b) };
   }
 
-  close(): Promise<void> {
-    this.closed ??= Promise.all(
-      (['a', 'b'] as const).flatMap((s) => [closeSocket(this.flows[s].rtp.socket), closeSocket(this.flows[s].rtcp.socket)]),
-    ).then(() => undefined);
-    return this.closed;
+  protected override detach(): void {
+    this.legs.a.partner = null;
+    this.legs.b.partner = null;
+  }
+
+  protected async dispose(): Promise<void> {
+    // A recording still open when the call goes is finished properly (header, checksum).
+    await this.stopRecording().catch(() => undefined);
   }
 }

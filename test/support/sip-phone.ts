@@ -52,7 +52,7 @@ export class SipPhone {
   private readonly inbox: SipMessage[] = [];
   private readonly seen = new Set<string>();
   private readonly waiters: Array<() => void> = [];
-  private readonly rtpInbox: Buffer[] = [];
+  readonly rtpInbox: Buffer[] = [];
   private readonly rtpWaiters: Array<() => void> = [];
   private cseq = 1;
   readonly registerCallId = `${rand(8)}@test`;

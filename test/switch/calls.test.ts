@@ -213,30 +213,28 @@ describe('calls between seats', () => {
     expect(t.app.phone.calls(tenantId)).toEqual([]);
   });
 
-  it('mirrors a hold and a resume re-INVITE from the caller', async () => {
+  it('answers a hold re-INVITE from the caller itself, plays hold music to the callee, and resumes', async () => {
     const c = await establish(alice, bob);
-    for (const [sent, expectedOffer, answer] of [
-      ['sendonly', 'sendonly', 'recvonly'],
-      ['sendrecv', 'sendrecv', 'sendrecv'],
-    ] as const) {
-      const reinvite = alice.inDialog(c.aLeg, 'INVITE', alice.sdp({ direction: sent }));
-      const bReinvite = await bob.waitRequest('INVITE', (r) => r.callId === c.bInvite.callId);
-      expect(bReinvite.to?.tag).toBe(c.bLeg.localTag);
-      const offer = sdpAudio(bReinvite.body);
-      expect(offer.direction).toBe(expectedOffer);
-      expect(inRelayRange(offer.port)).toBe(true);
-      bob.reply(bReinvite, 200, { body: bob.sdp({ direction: answer }) });
-      await bob.waitRequest('ACK', (r) => r.callId === c.bInvite.callId && r.cseq?.seq === bReinvite.cseq?.seq);
-      const ok = await alice.waitResponse(reinvite, { final: true });
-      expect(ok.status).toBe(200);
-      const answered = sdpAudio(ok.body);
-      expect(answered.direction).toBe(answer);
-      expect(inRelayRange(answered.port)).toBe(true);
-      alice.sendAck(c.aLeg, reinvite.cseq!.seq);
-      expect(await callEvent('call.updated', (x) => x.id === c.callId && events.some((e) => e.type === 'call.updated' && (e.data as { direction: string }).direction === sent))).toBeTruthy();
-    }
-    // Audio still flows after the resume.
-    const payload = Buffer.from('after resume');
+    const hold = alice.inDialog(c.aLeg, 'INVITE', alice.sdp({ direction: 'sendonly' }));
+    const held = await alice.waitResponse(hold, { final: true });
+    expect(held.status).toBe(200);
+    expect(sdpAudio(held.body).direction).toBe('recvonly');
+    expect(inRelayRange(sdpAudio(held.body).port)).toBe(true);
+    alice.sendAck(c.aLeg, hold.cseq!.seq);
+    // The callee is not asked to hold: it hears music from Hotline instead.
+    expect(await bob.silentFor(300)).toBe(true);
+    bob.rtpInbox.length = 0;
+    await until(() => bob.rtpInbox.filter((p) => (p[1]! & 0x7f) === 0).length >= 10, 'hold music at the callee');
+    expect(await callEvent('call.updated', (x) => x.id === c.callId && x.heldBy === 'caller')).toBeTruthy();
+
+    const resume = alice.inDialog(c.aLeg, 'INVITE', alice.sdp({ direction: 'sendrecv' }));
+    const ok = await alice.waitResponse(resume, { final: true });
+    expect(ok.status).toBe(200);
+    expect(sdpAudio(ok.body).direction).toBe('sendrecv');
+    alice.sendAck(c.aLeg, resume.cseq!.seq);
+    expect(await callEvent('call.updated', (x) => x.id === c.callId && x.heldBy === null)).toBeTruthy();
+    // Audio flows again after the resume.
+    const payload = Buffer.alloc(160, 0x55);
     const to = sdpAudio(c.ok.body);
     let seq = 100;
     await bob.waitRtp(payload, () => alice.sendRtp(to, payload, seq++));
@@ -246,20 +244,35 @@ describe('calls between seats', () => {
     expect(await callEvent('call.ended', (x) => x.id === c.callId)).toMatchObject({ endReason: 'callee-hangup' });
   });
 
-  it('mirrors a hold UPDATE from the callee', async () => {
+  it('answers a hold UPDATE from the callee itself', async () => {
     const c = await establish(alice, bob);
     const update = bob.inDialog(c.bLeg, 'UPDATE', bob.sdp({ direction: 'sendonly' }));
-    const aUpdate = await alice.waitRequest('UPDATE', (r) => r.callId === c.aLeg.callId);
-    expect(aUpdate.to?.tag).toBe(c.aLeg.localTag);
-    expect(sdpAudio(aUpdate.body).direction).toBe('sendonly');
-    alice.reply(aUpdate, 200, { body: alice.sdp({ direction: 'recvonly' }) });
     const ok = await bob.waitResponse(update, { final: true });
     expect(ok.status).toBe(200);
     expect(sdpAudio(ok.body).direction).toBe('recvonly');
+    expect(await alice.silentFor(300)).toBe(true);
+    expect(await callEvent('call.updated', (x) => x.id === c.callId && x.heldBy === 'callee')).toBeTruthy();
     const bye = alice.inDialog(c.aLeg, 'BYE');
     await alice.waitResponse(bye, { final: true });
     bob.reply(await bob.waitRequest('BYE'), 200);
     expect(await callEvent('call.ended', (x) => x.id === c.callId)).toMatchObject({ endReason: 'caller-hangup' });
+  });
+
+  it('mirrors a re-INVITE that is not a hold (a new address) to the other side', async () => {
+    const c = await establish(alice, bob);
+    const reinvite = alice.inDialog(c.aLeg, 'INVITE', alice.sdp({ direction: 'sendrecv' }));
+    const bReinvite = await bob.waitRequest('INVITE', (r) => r.callId === c.bInvite.callId);
+    expect(bReinvite.to?.tag).toBe(c.bLeg.localTag);
+    expect(inRelayRange(sdpAudio(bReinvite.body).port)).toBe(true);
+    bob.reply(bReinvite, 200, { body: bob.sdp({ direction: 'sendrecv' }) });
+    await bob.waitRequest('ACK', (r) => r.callId === c.bInvite.callId && r.cseq?.seq === bReinvite.cseq?.seq);
+    const ok = await alice.waitResponse(reinvite, { final: true });
+    expect(ok.status).toBe(200);
+    alice.sendAck(c.aLeg, reinvite.cseq!.seq);
+    const bye = bob.inDialog(c.bLeg, 'BYE');
+    await bob.waitResponse(bye, { final: true });
+    alice.reply(await alice.waitRequest('BYE'), 200);
+    expect(await callEvent('call.ended', (x) => x.id === c.callId)).toMatchObject({ endReason: 'callee-hangup' });
   });
 
   it('rings every registered device of the callee and cancels the others when one answers', async () => {
@@ -334,7 +347,7 @@ describe('calls between seats', () => {
 
   it('passes a refused re-INVITE back and keeps the call', async () => {
     const c = await establish(alice, bob);
-    const reinvite = alice.inDialog(c.aLeg, 'INVITE', alice.sdp({ direction: 'sendonly' }));
+    const reinvite = alice.inDialog(c.aLeg, 'INVITE', alice.sdp({ direction: 'sendrecv' }));
     const bReinvite = await bob.waitRequest('INVITE', (r) => r.callId === c.bInvite.callId);
     bob.reply(bReinvite, 488);
     const res = await alice.waitResponse(reinvite, { final: true });
@@ -374,11 +387,11 @@ describe('calls between seats', () => {
 
   it('answers 491 to a re-INVITE while another offer is in progress', async () => {
     const c = await establish(alice, bob);
-    const first = alice.inDialog(c.aLeg, 'INVITE', alice.sdp({ direction: 'sendonly' }));
+    const first = alice.inDialog(c.aLeg, 'INVITE', alice.sdp({ direction: 'sendrecv' }));
     const bReinvite = await bob.waitRequest('INVITE', (r) => r.callId === c.bInvite.callId);
     const glare = bob.inDialog(c.bLeg, 'INVITE', bob.sdp({ direction: 'sendonly' }));
     expect((await bob.waitResponse(glare, { final: true })).status).toBe(491);
-    bob.reply(bReinvite, 200, { body: bob.sdp({ direction: 'recvonly' }) });
+    bob.reply(bReinvite, 200, { body: bob.sdp({ direction: 'sendrecv' }) });
     expect((await alice.waitResponse(first, { final: true })).status).toBe(200);
     alice.sendAck(c.aLeg, first.cseq!.seq);
     const bye = alice.inDialog(c.aLeg, 'BYE');
@@ -400,11 +413,8 @@ describe('calls between seats', () => {
       const ok = await alice.waitResponse(invite, { status: 200 });
       const aLeg = alice.ack2xx(invite, ok);
       await dave.waitRequest('ACK', (r) => r.callId === dInvite.callId);
-      // The callee's in-dialog request goes over its connection too.
+      // The callee's in-dialog request is answered over its connection too.
       const hold = dave.inDialog(dLeg, 'INVITE', dave.sdp({ direction: 'sendonly' }));
-      const aHold = await alice.waitRequest('INVITE', (r) => r.callId === aLeg.callId);
-      alice.reply(aHold, 200, { body: alice.sdp({ direction: 'recvonly' }) });
-      await alice.waitRequest('ACK', (r) => r.callId === aLeg.callId);
       expect((await dave.waitResponse(hold, { final: true })).status).toBe(200);
       dave.sendAck(dLeg, hold.cseq!.seq);
       const bye = alice.inDialog(aLeg, 'BYE');

@@ -8,7 +8,7 @@
  * to the other with its SDP rewritten, and the answer comes back the same way; BYE from either
  * side ends both legs.
  */
-import { newId, type EventBus, type TimerHandle } from '../../kit/index.js';
+import { AppError, newId, type EventBus, type TimerHandle } from '../../kit/index.js';
 import {
   SipHeaders,
   SipRequest,
@@ -22,8 +22,10 @@ import {
 import { Dialog, newCallId, newTag, type Flow } from '../dialog/dialog.js';
 import type { Binding, Seat } from '../seats/types.js';
 import { CallState, assertCallTransition, type CallView, type EndReason } from './call.js';
-import type { CallMedia, CallRelay, SipCore } from './ports.js';
-import { LegOrigin, SdpError, readOffer } from './sdp.js';
+import type { CallMedia, CallRelay, PlaySource, RecordingResult, RoomConference, RoomMember, SideQuality, SipCore } from './ports.js';
+import { LegOrigin, SdpError, chooseG711, localAnswer, negotiatedPayloads, plainAudioSdp, readOffer, type NegotiatedPayload } from './sdp.js';
+import { answerDirection } from '../../sdp/index.js';
+import { parseInfoDtmf } from './dtmf-info.js';
 
 /** How long the callee's devices ring before the caller gets 480 (no answer). */
 export const RING_TIMEOUT_MS = 60_000;
@@ -38,6 +40,14 @@ export interface B2buaDeps {
   bindingsOf(seatId: string): readonly Binding[];
   log?: (msg: string, data?: object) => void;
   ringTimeoutMs?: number;
+  /** What a party hears while the other holds the call (default: silence). */
+  holdMusic?: PlaySource;
+  /** Where a call's recording goes (a directory per tenant is the caller's choice). */
+  recordingPath?: (call: Call) => string;
+  /** Whether a dialled number is a conference room of the tenant (callers dial in and are mixed). */
+  isRoom?: (tenantId: string, number: string) => boolean;
+  /** A finished call's media quality per side, and its recording if any (for the call log). */
+  onCallMedia?: (call: Call, media: { quality: { a: SideQuality | null; b: SideQuality | null } | null; recordings: RecordingResult[] }) => void;
 }
 
 type ForkState = 'calling' | 'proceeding' | 'answered' | 'failed' | 'cancelled';
@@ -97,6 +107,14 @@ export class Call {
   readonly aLocalTag: string;
   /** The seats this call keeps busy (caller and callee). */
   readonly seats = new Set<string>();
+  /** What each side negotiated, once answered; anchored (G.711) calls can be held with music and recorded. */
+  payloads: { a: NegotiatedPayload; b: NegotiatedPayload } | null = null;
+  /** The side that put the call on hold (its party hears nothing, the other hears music). */
+  heldBy: 'a' | 'b' | null = null;
+  recording: 'off' | 'on' | 'paused' = 'off';
+  readonly recordings: RecordingResult[] = [];
+  /** A call into a conference room: its place in the mix (no B leg). */
+  room: { key: string; member: RoomMember } | null = null;
 
   constructor(
     readonly tenantId: string,
@@ -128,12 +146,23 @@ export class Call {
       endedAt: iso(this.endedAt),
       endReason: this.endReason,
       status: this.status,
+      heldBy: this.heldBy === 'a' ? 'caller' : this.heldBy === 'b' ? 'callee' : null,
+      recording: this.recording,
     };
   }
 }
 
+interface Room {
+  conf: Promise<RoomConference>;
+  members: number;
+  /** Member id → the call, for the conference's notices. */
+  calls: Map<string, Call>;
+}
+
 export class B2bua {
   private readonly calls = new Set<Call>();
+  /** Conference rooms with callers in them, by tenant and number. */
+  private readonly rooms = new Map<string, Room>();
   /** Dialog lookups: `callId\0localTag` → call and side. */
   private readonly dialogs = new Map<string, { call: Call; side: 'a' | 'b' }>();
   /** Calls each seat is in (busy detection). */
@@ -172,6 +201,7 @@ export class B2bua {
     };
     try {
       if (!number) return this.fail(call, 404, 'not-found', 'Not Found');
+      if (this.deps.isRoom?.(caller.tenantId, number) && this.deps.media.createConference) return await this.joinRoom(call, number);
       const callee = await this.deps.findSeat(caller.tenantId, number);
       // Cancelled while the seat was looked up: the call is over, and must not mark the callee busy.
       if (call.state === CallState.Ended) return;
@@ -197,6 +227,9 @@ export class B2bua {
         void call.relay.close();
         return;
       }
+      call.relay.onNotice((n) => {
+        if (n.type === 'dtmf') this.publish(call, 'call.dtmf', { digit: n.digit, durationMs: n.durationMs, by: n.side === 'a' ? 'caller' : 'callee', via: 'rfc4733' });
+      });
       call.audioA = offer.audio;
       if ((call.state as CallState) === CallState.Ended) return; // cancelled meanwhile; end() closed the relay
       const body = call.originB.render(offer.sdp, offer.audio, this.deps.media.address, call.relay.b.port);
@@ -250,10 +283,19 @@ export class B2bua {
       case 'OPTIONS':
         tx.reply(200, { headers: [['Allow', ALLOW]] });
         return true;
-      case 'INFO':
-        // DTMF over INFO and other INFO packages are not relayed yet; accepting keeps the dialog up.
+      case 'INFO': {
+        // DTMF over INFO (application/dtmf-relay, application/dtmf): decoded, reported, and sent
+        // on to the other party as RFC 4733 events when it negotiated them. Other INFO packages
+        // are accepted so the dialog stays up (RFC 6086 §4.2.2 would allow 469; phones rarely cope).
+        const dtmf = parseInfoDtmf(req.headers.get('content-type') ?? '', req.body);
         tx.reply(200);
+        if (dtmf && call.state === CallState.Answered) {
+          this.publish(call, 'call.dtmf', { digit: dtmf.digit, durationMs: dtmf.durationMs, by: side === 'a' ? 'caller' : 'callee', via: 'info' });
+          const other = side === 'a' ? 'b' : 'a';
+          if (call.payloads?.[other].dtmfPt != null) void call.relay?.sendDtmf(other, dtmf.digit).catch(() => {});
+        }
         return true;
+      }
       default:
         tx.reply(501, { headers: [['Allow', ALLOW]] });
         return true;
@@ -399,7 +441,12 @@ export class B2bua {
     try {
       const answer = readOffer(res.body);
       if (!call.relay) throw new SdpError(500, 'no relay');
-      if (!answer.endpoint.hold) await call.relay.setPeer('b', { address: answer.endpoint.address, rtpPort: answer.endpoint.port, rtcpPort: answer.endpoint.rtcpPort });
+      const offer = readOffer(call.aTx.request.body);
+      const p = negotiatedPayloads(offer.sdp, offer.audio, answer.sdp, answer.audio);
+      call.payloads = { a: p.offerer, b: p.answerer };
+      const peer = (e: typeof answer.endpoint, payload: NegotiatedPayload) => ({ address: e.address, rtpPort: e.port, rtcpPort: e.rtcpPort, payload });
+      if (!answer.endpoint.hold) await call.relay.setPeer('b', peer(answer.endpoint, p.answerer));
+      if (!offer.endpoint.hold) await call.relay.setPeer('a', peer(offer.endpoint, p.offerer));
       answerBody = call.originA.render(answer.sdp, call.audioA, this.deps.media.address, call.relay.a.port);
     } catch (e) {
       this.deps.log?.('callee answer unusable', { err: String(e) });
@@ -412,6 +459,12 @@ export class B2bua {
       this.sendBye(dialog, fork.flow);
       return;
     }
+    this.answerCaller(call, answerBody);
+  }
+
+  /** 200 with our answer to the caller: the A-leg dialog starts (RFC 3261 §13.3.1.4). */
+  private answerCaller(call: Call, answerBody: Buffer): void {
+    const core = this.deps.core;
     call.transition(CallState.Answered);
     call.answeredAt = core.clock.now();
     const ok = createResponse(call.aTx.request, 200, {
@@ -433,6 +486,133 @@ export class B2bua {
     }
     this.retransmitUntilAck(call, ok, call.aFlow, 'ack-timeout');
     this.publish(call, 'call.answered');
+  }
+
+  // ---- conference rooms ----
+
+  /** A caller dialled a room: Hotline answers, and the caller joins the room's mix. */
+  private async joinRoom(call: Call, number: string): Promise<void> {
+    const req = call.aTx.request;
+    let offer: ReturnType<typeof readOffer>;
+    try {
+      offer = readOffer(req.body);
+    } catch (e) {
+      const se = e as SdpError;
+      return this.fail(call, se.status ?? 488, 'media-refused', se.status === 400 ? 'Bad Request' : 'Not Acceptable Here', se.message);
+    }
+    const payload = chooseG711(offer.sdp, offer.audio);
+    if (!payload) return this.fail(call, 488, 'media-refused', 'Not Acceptable Here', 'conference rooms need G.711 (PCMU or PCMA)');
+    const key = `${call.tenantId}\u0000${number}`;
+    let room = this.rooms.get(key);
+    if (!room) {
+      const conf = this.deps.media.createConference!();
+      const created: Room = { conf, members: 0, calls: new Map() };
+      room = created;
+      this.rooms.set(key, created);
+      conf.then(
+        (c) =>
+          c.onNotice((n) => {
+            const who = n.type === 'dtmf' ? created.calls.get(n.side) : undefined;
+            if (who && n.type === 'dtmf') this.publish(who, 'call.dtmf', { digit: n.digit, durationMs: n.durationMs, by: 'caller', via: 'rfc4733' });
+          }),
+        () => this.rooms.get(key) === created && this.rooms.delete(key),
+      );
+    }
+    room.members++;
+    let member: RoomMember;
+    try {
+      const conf = await room.conf;
+      const e = offer.endpoint;
+      member = await conf.addMember(e.hold ? {} : { peer: { address: e.address, rtpPort: e.port, rtcpPort: e.rtcpPort, payload } });
+    } catch (e) {
+      this.deps.log?.('conference join failed', { err: String(e) });
+      void this.leaveRoom(key);
+      return this.fail(call, 503, 'error', 'Service Unavailable');
+    }
+    room.calls.set(member.id, call);
+    call.room = { key, member };
+    if ((call.state as CallState) === CallState.Ended) {
+      // Cancelled while joining: end() ran before the member existed.
+      void this.finishRoom(call);
+      return;
+    }
+    call.payloads = { a: payload, b: payload };
+    const body = call.originA.again(plainAudioSdp({ address: this.deps.media.address, port: member.local.port, payload, direction: answerDirection(offer.endpoint.direction) }));
+    call.transition(CallState.Ringing);
+    this.answerCaller(call, body);
+  }
+
+  private async leaveRoom(key: string): Promise<void> {
+    const room = this.rooms.get(key);
+    if (!room) return;
+    room.members--;
+    if (room.members > 0) return;
+    this.rooms.delete(key);
+    await room.conf.then((c) => c.close()).catch(() => undefined);
+  }
+
+  /** The caller left the room: its quality is read, its member removed, an empty room closed. */
+  private async finishRoom(call: Call): Promise<void> {
+    const r = call.room;
+    if (!r) return;
+    call.room = null;
+    let quality: { a: SideQuality | null; b: SideQuality | null } | null = null;
+    try {
+      quality = { a: (await r.member.stats()).quality, b: null };
+    } catch {
+      // the worker is gone
+    }
+    await r.member.remove().catch(() => undefined);
+    this.rooms.get(r.key)?.calls.delete(r.member.id);
+    await this.leaveRoom(r.key);
+    if (call.answeredAt !== null) this.publish(call, 'call.media', { quality, recordings: [] });
+    try {
+      this.deps.onCallMedia?.(call, { quality, recordings: [] });
+    } catch (e) {
+      this.deps.log?.('call media listener failed', { err: String(e) });
+    }
+  }
+
+  /** Hold, resume or a new address from a caller in a room: answered here. */
+  private async reofferRoom(call: Call, tx: ServerTransaction): Promise<void> {
+    const req = tx.request;
+    const room = call.room!;
+    const here = call.aDialog!;
+    if (req.body.length === 0) {
+      const current = call.originA.last;
+      if (req.method !== 'INVITE' || !current) return void tx.reply(200, { headers: [['Contact', `<${here.local.contact}>`]] });
+      const ok = createResponse(req, 200, { headers: [['Contact', `<${here.local.contact}>`]], body: current, contentType: 'application/sdp' });
+      tx.respond(ok);
+      this.retransmitUntilAck(call, ok, here.flow, 'ack-timeout', 'a');
+      return;
+    }
+    let offer: ReturnType<typeof readOffer>;
+    try {
+      offer = readOffer(req.body);
+    } catch (e) {
+      return void tx.reply((e as SdpError).status ?? 488);
+    }
+    const e = offer.endpoint;
+    const holding = e.hold || e.direction === 'sendonly' || e.direction === 'inactive';
+    const body = localAnswer(call.originA, e.direction);
+    if (!body) return void tx.reply(488);
+    try {
+      if (!e.hold) await room.member.setPeer({ address: e.address, rtpPort: e.port, rtcpPort: e.rtcpPort, payload: call.payloads!.a });
+      await room.member.setMode({ held: holding });
+      await room.member.play(holding ? (this.deps.holdMusic ?? { kind: 'silence' }) : null);
+    } catch (err) {
+      this.deps.log?.('room hold failed in the media engine', { err: String(err) });
+    }
+    const was = call.heldBy;
+    call.heldBy = holding ? 'a' : null;
+    const ok = createResponse(req, 200, { headers: [['Contact', `<${here.local.contact}>`]], body, contentType: 'application/sdp' });
+    try {
+      tx.respond(ok);
+    } catch {
+      return;
+    }
+    if (req.method === 'INVITE') this.retransmitUntilAck(call, ok, here.flow, 'ack-timeout');
+    if ((was !== null) !== holding) this.publish(call, 'call.updated', { direction: e.direction, by: 'caller', held: holding });
   }
 
   private forkFailed(call: Call, fork: Fork, status: number): void {
@@ -490,6 +670,7 @@ export class B2bua {
   private async reoffer(call: Call, side: 'a' | 'b', tx: ServerTransaction): Promise<void> {
     const req = tx.request;
     const core = this.deps.core;
+    if (call.room && call.state === CallState.Answered && call.aDialog) return this.reofferRoom(call, tx);
     if (call.state !== CallState.Answered || !call.relay || !call.aDialog || !call.bFork?.dialog) {
       // Not answered yet (an early re-offer) or already ending: try again later (RFC 3261 §14.1).
       tx.reply(491, { reason: 'Request Pending', headers: [['Retry-After', '1']] });
@@ -528,6 +709,10 @@ export class B2bua {
       offer = readOffer(req.body);
     } catch (e) {
       tx.reply((e as SdpError).status ?? 488);
+      return;
+    }
+    if (this.holdLocally(call, side, offer)) {
+      await this.answerHold(call, side, tx, offer, hereOrigin, here);
       return;
     }
     call.offer = { from: side, tx };
@@ -590,6 +775,80 @@ export class B2bua {
         /* already answered */
       }
     }
+  }
+
+  /**
+   * Hold and resume of an anchored call are answered here, not passed on: the holding party gets
+   * our answer (RFC 3264 §8.4), and the other party hears hold music from the media engine instead
+   * of silence, without a re-INVITE of its own. Calls whose audio is relayed untouched (other
+   * codecs, SRTP) keep mirroring the offer, as before.
+   */
+  private holdLocally(call: Call, side: 'a' | 'b', offer: ReturnType<typeof readOffer>): boolean {
+    if (!call.payloads || call.payloads.a.codec === 'opaque' || call.payloads.b.codec === 'opaque') return false;
+    const holding = offer.endpoint.hold || offer.endpoint.direction === 'sendonly' || offer.endpoint.direction === 'inactive';
+    if (holding) return call.heldBy === null || call.heldBy === side;
+    return call.heldBy === side;
+  }
+
+  private async answerHold(call: Call, side: 'a' | 'b', tx: ServerTransaction, offer: ReturnType<typeof readOffer>, origin: LegOrigin, here: Dialog): Promise<void> {
+    const relay = call.relay!;
+    const other = side === 'a' ? 'b' : 'a';
+    const holding = offer.endpoint.hold || offer.endpoint.direction === 'sendonly' || offer.endpoint.direction === 'inactive';
+    const body = localAnswer(origin, offer.endpoint.direction);
+    if (!body) {
+      tx.reply(488);
+      return;
+    }
+    try {
+      if (!offer.endpoint.hold) await relay.setPeer(side, { address: offer.endpoint.address, rtpPort: offer.endpoint.port, rtcpPort: offer.endpoint.rtcpPort, payload: call.payloads![side] });
+      await relay.mute(side, holding);
+      if (holding && call.heldBy === null) await relay.play(other, this.deps.holdMusic ?? { kind: 'silence' });
+      if (!holding) await relay.stopPlay(other);
+    } catch (e) {
+      this.deps.log?.('hold failed in the media engine', { err: String(e) });
+    }
+    const wasHeld = call.heldBy !== null;
+    call.heldBy = holding ? side : null;
+    const ok = createResponse(tx.request, 200, { headers: [['Contact', `<${here.local.contact}>`]], body, contentType: 'application/sdp' });
+    try {
+      tx.respond(ok);
+    } catch {
+      return;
+    }
+    if (tx.request.method === 'INVITE') this.retransmitUntilAck(call, ok, here.flow, 'ack-timeout');
+    if (wasHeld !== holding) this.publish(call, 'call.updated', { direction: offer.endpoint.direction, by: side === 'a' ? 'caller' : 'callee', held: holding });
+  }
+
+  /** Start, pause, resume or stop the recording of an answered, anchored call. */
+  async record(callId: string, tenantId: string, action: 'start' | 'pause' | 'resume' | 'stop'): Promise<CallView> {
+    const call = [...this.calls].find((c) => c.id === callId && c.tenantId === tenantId);
+    if (!call) throw new AppError('not_found', 'CALL_NOT_FOUND', `no live call ${callId}`);
+    if (call.state !== CallState.Answered || !call.relay) throw new AppError('conflict', 'CALL_NOT_ANSWERED', 'only an answered call can be recorded');
+    if (!call.payloads || call.payloads.a.codec === 'opaque' || call.payloads.b.codec === 'opaque') {
+      throw new AppError('conflict', 'CALL_NOT_RECORDABLE', 'the call does not use G.711, so its audio cannot be recorded');
+    }
+    const relay = call.relay;
+    const want = { start: ['off'], pause: ['on'], resume: ['paused'], stop: ['on', 'paused'] }[action];
+    if (!want.includes(call.recording)) throw new AppError('conflict', 'CALL_RECORDING_STATE', `cannot ${action} a recording that is ${call.recording}`);
+    if (action === 'start') {
+      const path = this.deps.recordingPath?.(call);
+      if (!path) throw new AppError('unavailable', 'RECORDING_DISABLED', 'recording is not configured');
+      // The caller is the customer: left channel (the recording's convention), the callee right.
+      await relay.startRecording(path, 'a');
+      call.recording = 'on';
+    } else if (action === 'pause') {
+      await relay.pauseRecording();
+      call.recording = 'paused';
+    } else if (action === 'resume') {
+      await relay.resumeRecording();
+      call.recording = 'on';
+    } else {
+      const r = await relay.stopRecording();
+      call.recording = 'off';
+      if (r) call.recordings.push(r);
+    }
+    this.publish(call, 'call.updated', { recording: call.recording });
+    return call.view();
   }
 
   private offerFailed(call: Call, tx: ServerTransaction, status: number): void {
@@ -690,8 +949,35 @@ export class B2bua {
     this.deps.core.clock.setTimeout(() => {
       for (const id of forkIds) this.forksByCallId.delete(id);
     }, 64 * this.deps.core.t1);
-    void call.relay?.close().catch(() => {});
+    const relay = call.relay;
+    if (relay) void this.finishMedia(call, relay);
+    if (call.room) void this.finishRoom(call);
     this.publish(call, 'call.ended');
+  }
+
+  /** Quality and the last recording are read before the relay goes (its ports are freed on close). */
+  private async finishMedia(call: Call, relay: CallRelay): Promise<void> {
+    let quality: { a: SideQuality | null; b: SideQuality | null } | null = null;
+    try {
+      const r = await relay.stopRecording();
+      if (r) call.recordings.push(r);
+      call.recording = 'off';
+    } catch (e) {
+      this.deps.log?.('recording could not be finished', { err: String(e) });
+    }
+    try {
+      const st = await relay.stats();
+      quality = { a: st.a.quality, b: st.b.quality };
+    } catch {
+      // the worker is gone: no figures for this call
+    }
+    await relay.close().catch(() => {});
+    if (call.answeredAt !== null) this.publish(call, 'call.media', { quality, recordings: call.recordings });
+    try {
+      this.deps.onCallMedia?.(call, { quality, recordings: call.recordings });
+    } catch (e) {
+      this.deps.log?.('call media listener failed', { err: String(e) });
+    }
   }
 
   private track(call: Call, seatId: string): void {

@@ -64,4 +64,7 @@ export interface CallView {
   endReason: EndReason | null;
   /** The SIP status the caller was sent when the call failed before answer. */
   status: number | null;
+  /** Who put the call on hold (the other party hears music), if anyone. */
+  heldBy: 'caller' | 'callee' | null;
+  recording: 'off' | 'on' | 'paused';
 }

@@ -24,11 +24,49 @@ export interface RelaySide {
   port: number;
 }
 
+export type Side = 'a' | 'b';
+
+/** What the media engine tells of a call: DTMF received, a prompt that finished. */
+export type RelayNotice =
+  | { type: 'dtmf'; side: string; digit: string; durationMs: number }
+  | { type: 'play-done'; side: string; playId: string }
+  | { type: 'recording-failed'; error: string };
+
+export type PlaySource = { kind: 'file'; path: string; loop?: boolean } | { kind: 'silence' };
+
+export interface RecordingResult {
+  path: string;
+  bytes: number;
+  durationMs: number;
+  sha256: string;
+}
+
+export interface SideQuality {
+  packetsIn: number;
+  packetsOut: number;
+  lost: number;
+  lossPercent: number;
+  jitterMs: number;
+  rttMs: number | null;
+  mos: number | null;
+}
+
 /** The media relay the call anchors its audio on (src/media). */
 export interface CallRelay {
   readonly a: RelaySide;
   readonly b: RelaySide;
-  setPeer(side: 'a' | 'b', peer: RelayPeer): Promise<void>;
+  setPeer(side: Side, peer: RelayPeer): Promise<void>;
+  /** The party on `side` hears `source` instead of the other party (needs G.711 on that side). */
+  play(side: Side, source: PlaySource, playId?: string): Promise<string>;
+  stopPlay(side: Side): Promise<void>;
+  sendDtmf(side: Side, digits: string): Promise<void>;
+  mute(side: Side, muted: boolean): Promise<void>;
+  startRecording(path: string, customer: Side): Promise<void>;
+  pauseRecording(): Promise<void>;
+  resumeRecording(): Promise<void>;
+  stopRecording(): Promise<RecordingResult | null>;
+  stats(): Promise<{ a: { quality: SideQuality | null }; b: { quality: SideQuality | null } }>;
+  onNotice(listener: (n: RelayNotice) => void): () => void;
   close(): Promise<void>;
 }
 
@@ -36,11 +74,39 @@ export interface RelayPeer {
   address: string;
   rtpPort: number;
   rtcpPort?: number;
+  payload?: { codec: 'pcmu' | 'pcma' | 'opaque'; pt: number; dtmfPt: number | null };
+}
+
+export interface MemberMode {
+  muted?: boolean;
+  held?: boolean;
+  role?: 'normal' | 'listen' | 'whisper';
+  whisperTo?: string | null;
+}
+
+/** One caller's place in a conference room's mix. */
+export interface RoomMember {
+  readonly id: string;
+  readonly local: RelaySide;
+  setPeer(peer: RelayPeer): Promise<void>;
+  setMode(mode: MemberMode): Promise<void>;
+  play(source: PlaySource | null, playId?: string): Promise<string | null>;
+  stats(): Promise<{ quality: SideQuality | null }>;
+  remove(): Promise<void>;
+}
+
+export interface RoomConference {
+  addMember(opts?: { peer?: RelayPeer; mode?: MemberMode }): Promise<RoomMember>;
+  /** `side` of a notice is the member id. */
+  onNotice(listener: (n: RelayNotice) => void): () => void;
+  close(): Promise<void>;
 }
 
 export interface CallMedia {
   /** A relay, with peers already set for the sides given. */
   createRelay(peers?: { a?: RelayPeer; b?: RelayPeer }): Promise<CallRelay>;
+  /** A conference mix (rooms callers dial into). */
+  createConference?(): Promise<RoomConference>;
   /** The IP written into SDP c= lines. */
   readonly address: string;
 }
