@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyRequest } from 'fastify';
 import cookie from '@fastify/cookie';
 import websocket from '@fastify/websocket';
 import { selectSipProtocol, type SipWebSocket } from '../sip/index.js';
@@ -9,7 +9,8 @@ import fastifyStatic from '@fastify/static';
 import { Type } from '@sinclair/typebox';
 import type { AccountsService } from '../accounts/index.js';
 import type { EventBus } from '../kit/index.js';
-import { installAuth } from './auth.js';
+import type { Actor } from '../accounts/index.js';
+import { SESSION_COOKIE, installAuth, resolveActor } from './auth.js';
 import { installErrorHandling } from './errors.js';
 import { installValidation } from './validation.js';
 import { accountsRoutes } from './accounts/routes.js';
@@ -28,8 +29,31 @@ export interface HttpOptions {
   webRoot?: string;
   logger?: boolean | object;
   health: () => Promise<{ database: 'ok' | 'down' }>;
-  /** Hands a WebSocket opened on /sip to the SIP transport (synchronously, before any message). */
-  sipWebSocket?: (socket: SipWebSocket, remote: { address: string; port: number }, secure: boolean) => void;
+  /**
+   * Hands a WebSocket opened on /sip to the SIP transport (synchronously, before any message), with
+   * the signed-in user whose session the upgrade carried, if any.
+   */
+  sipWebSocket?: (socket: SipWebSocket, remote: { address: string; port: number }, secure: boolean, owner: SipSocketOwner | null) => void;
+  /** How often a /sip socket opened with a session re-checks it (default 60 s). */
+  sipSessionRecheckMs?: number;
+}
+
+/** The user a /sip WebSocket was opened by (its upgrade carried their session cookie). */
+export interface SipSocketOwner {
+  tenantId: string;
+  userId: string;
+  /** False once the session has ended (signed out, expired, user disabled). */
+  active(): Promise<boolean>;
+}
+
+/** RFC 6455 §10.2: browsers send Origin; a page of another site must not use the user's session. */
+function sameOrigin(origin: string | undefined, host: string | undefined): boolean {
+  if (!origin) return true; // not a browser: it could send any cookie anyway
+  try {
+    return new URL(origin).host === host;
+  } catch {
+    return false;
+  }
 }
 
 export async function buildHttp(opts: HttpOptions): Promise<FastifyInstance> {
@@ -66,10 +90,51 @@ export async function buildHttp(opts: HttpOptions): Promise<FastifyInstance> {
   });
   if (opts.sipWebSocket) {
     const accept = opts.sipWebSocket;
-    // SIP over WebSocket (RFC 7118) for browser phones; the SIP layer authenticates each request.
-    app.get('/sip', { websocket: true, config: { public: true }, schema: { hide: true } as object }, (socket, req) => {
-      accept(socket, { address: req.socket.remoteAddress ?? '', port: req.socket.remotePort ?? 0 }, req.protocol === 'https');
-    });
+    const recheckMs = opts.sipSessionRecheckMs ?? 60_000;
+    // The session is looked up before the upgrade: the socket must reach the transport synchronously.
+    const sessions = new WeakMap<object, Actor>();
+    // Rejects when the session store cannot answer: a database hiccup must not look like a sign-out.
+    const sessionOf = async (req: FastifyRequest): Promise<Actor | null> => {
+      if (!req.cookies?.[SESSION_COOKIE] || !sameOrigin(req.headers.origin, req.headers.host)) return null;
+      const actor = await resolveActor(opts.accounts, req);
+      return actor?.via === 'session' ? actor : null;
+    };
+    // SIP over WebSocket (RFC 7118) for browser phones. With the web app's session the socket is the
+    // user's seat (no SIP password in the page); without one the SIP layer asks for digest.
+    app.get(
+      '/sip',
+      {
+        websocket: true,
+        config: { public: true },
+        schema: { hide: true } as object,
+        preValidation: async (req) => {
+          const actor = await sessionOf(req).catch(() => null);
+          if (actor) sessions.set(req, actor);
+        },
+      },
+      (socket, req) => {
+        const actor = sessions.get(req);
+        const owner: SipSocketOwner | null = actor
+          ? {
+              tenantId: actor.tenantId,
+              userId: actor.userId,
+              active: async () => (await sessionOf(req))?.userId === actor.userId,
+            }
+          : null;
+        accept(socket, { address: req.socket.remoteAddress ?? '', port: req.socket.remotePort ?? 0 }, req.protocol === 'https', owner);
+        if (!owner) return;
+        // An idle phone sends nothing for minutes: check the session now and then, and close the
+        // socket once it has ended (4401, as /api/v1/events does).
+        const timer = setInterval(() => {
+          owner.active().then(
+            (active) => active || socket.close(4401, 'session ended'),
+            () => undefined, // unknown: ask again next time
+          );
+        }, recheckMs);
+        timer.unref();
+        socket.on('close', () => clearInterval(timer));
+      },
+    );
   }
   app.get('/api/openapi.json', { config: { public: true }, schema: { hide: true } as object }, async () => app.swagger());
 

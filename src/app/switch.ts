@@ -15,6 +15,7 @@ import { MediaEngine } from '../media/index.js';
 import { KyselyBindingsRepo, KyselySeatsRepo, KyselySipTenants, type Store } from '../store/index.js';
 import type { DigestAlgorithm, SipWebSocket } from '../sip/index.js';
 import { Location, SeatsService, SipGuard, SipServer, type CallView, type SecurityEvent } from '../switch/index.js';
+import type { WebSocketOwner } from '../switch/server/ws-owners.js';
 
 export interface SwitchParts {
   seats: SeatsService;
@@ -23,8 +24,11 @@ export interface SwitchParts {
   tenants: KyselySipTenants;
   /** The running SIP server (after start). */
   sip(): SipServer | null;
-  /** Accepts a WebSocket from the HTTP server's /sip route; closed when SIP is not running. */
-  acceptWebSocket(socket: SipWebSocket, remote: { address: string; port: number }, secure: boolean): void;
+  /**
+   * Accepts a WebSocket from the HTTP server's /sip route (with the user whose session opened it);
+   * closed when SIP is not running.
+   */
+  acceptWebSocket(socket: SipWebSocket, remote: { address: string; port: number }, secure: boolean, owner?: WebSocketOwner | null): void;
   /** Where browsers reach SIP over WebSocket (from the public URL), once the HTTP server listens. */
   setWebSocketUrl(url: string): void;
   settings(tenantId: string): Promise<SipSettings>;
@@ -97,9 +101,9 @@ export async function buildSwitch(deps: {
     guard,
     tenants,
     sip: () => server,
-    acceptWebSocket(socket, remote, secure) {
+    acceptWebSocket(socket, remote, secure, owner) {
       if (!server) socket.close(1013, 'SIP is not running');
-      else server.transports.acceptWebSocket(socket, remote, secure);
+      else server.acceptWebSocket(socket, remote, secure, owner ?? null);
     },
     setWebSocketUrl(url) {
       wsUrl = url;

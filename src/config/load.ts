@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { parseIceServers } from './ice.js';
 import { SETTINGS, type Config, type Setting } from './schema.js';
 
 export class ConfigError extends Error {
@@ -50,6 +51,16 @@ function coerce(setting: Setting, raw: unknown, from: string, problems: string[]
       }
       return v;
     }
+    case 'json': {
+      // From a file the value may be JSON itself rather than text holding JSON.
+      if (typeof raw !== 'string') return JSON.stringify(raw);
+      try {
+        JSON.parse(raw);
+      } catch {
+        return bad('expected JSON');
+      }
+      return raw;
+    }
     default:
       if (typeof raw !== 'string') return bad(`expected text, got ${typeof raw}`);
       return raw;
@@ -98,6 +109,10 @@ export function loadConfig(sources: ConfigSources = {}): Config {
   const algs = String(out.sipDigestAlgorithms ?? '').split(',').map((a) => a.trim().toUpperCase());
   if (!algs.length || algs.some((a) => !['MD5', 'SHA-256', 'SHA-512-256'].includes(a)) || new Set(algs).size !== algs.length) {
     problems.push('HOTLINE_SIP_DIGEST_ALGORITHMS: a comma-separated list of distinct MD5, SHA-256, SHA-512-256');
+  }
+  if (out.webrtcIceServers !== undefined) {
+    const ice = parseIceServers(String(out.webrtcIceServers));
+    if (!ice.ok) problems.push(`HOTLINE_WEBRTC_ICE_SERVERS: ${ice.problem}`);
   }
   if (Number(out.sipMinExpires) > Number(out.sipMaxExpires)) problems.push('HOTLINE_SIP_MIN_EXPIRES: must not exceed HOTLINE_SIP_MAX_EXPIRES');
   if (problems.length) throw new ConfigError(problems);

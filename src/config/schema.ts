@@ -3,7 +3,8 @@
  * and a sensitive flag; docs/configuration.md is generated from this table
  * (`npm run docs:config`) and a test keeps the two equal.
  */
-export type SettingType = 'string' | 'int' | 'bool' | 'enum' | 'url';
+/** `json`: JSON text (a file may give the value itself); checked by `load.ts`. */
+export type SettingType = 'string' | 'int' | 'bool' | 'enum' | 'url' | 'json';
 
 export interface Setting {
   key: string;
@@ -268,6 +269,14 @@ export const SETTINGS = [
     min: 1,
     max: 1000000,
     description: 'Open SIP TCP, TLS and WebSocket connections at most (each phone registered over a stream holds one); keep it below the process file limit (ulimit -n).',
+  }),
+  s('webrtcIceServers', {
+    env: 'HOTLINE_WEBRTC_ICE_SERVERS',
+    type: 'json',
+    default: '[]',
+    sensitive: true,
+    description:
+      'ICE servers the web app\'s phone uses, as a JSON array of RTCIceServer objects, e.g. [{"urls":"stun:stun.example.com:3478"},{"urls":"turn:turn.example.com","username":"u","credential":"p"}]. Empty: host candidates only (enough on a LAN). Every signed-in user with a seat receives it.',
   }),
   s('rtpPortMin', {
     env: 'HOTLINE_RTP_PORT_MIN',

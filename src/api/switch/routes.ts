@@ -1,9 +1,10 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { Type } from '@sinclair/typebox';
-import { notFound } from '../../kit/index.js';
+import type { IceServer } from '../../config/index.js';
+import { forbidden, notFound } from '../../kit/index.js';
 import type { CallView, SeatView, SeatsService } from '../../switch/index.js';
 import { ErrorOut, IdParams } from '../accounts/schemas.js';
-import { CallOut, NewSeatBody, PasswordOut, PatchSeatBody, SeatOut, SipSettingsOut } from './schemas.js';
+import { CallOut, MyPhoneOut, NewSeatBody, PasswordOut, PatchSeatBody, SeatOut, SipSettingsOut } from './schemas.js';
 
 export interface SipSettings {
   domain: string;
@@ -17,7 +18,12 @@ export interface SwitchRoutesOptions {
   settings(tenantId: string): Promise<SipSettings>;
   /** Live calls of a tenant. */
   calls(tenantId: string): CallView[];
+  /** ICE servers for the web app's phone (HOTLINE_WEBRTC_ICE_SERVERS). */
+  iceServers?: IceServer[];
 }
+
+/** The path of the SIP WebSocket route (src/api/server.ts). */
+export const SIP_WEBSOCKET_PATH = '/sip';
 
 const errors = { 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut };
 
@@ -67,6 +73,20 @@ export const switchRoutes =
     app.get('/me/seat', { schema: { tags, response: { 200: Type.Object({ seat: Type.Union([SeatOut, Type.Null()]), settings: SipSettingsOut }), ...errors } } }, async (req) => {
       const [seat, settings] = await Promise.all([seats.ofUser(req.actor.tenantId, req.actor.userId), opts.settings(req.actor.tenantId)]);
       return { seat: seat satisfies SeatView | null, settings };
+    });
+
+    app.get('/me/phone', { schema: { tags, response: { 200: MyPhoneOut, ...errors } } }, async (req) => {
+      const [seat, settings] = await Promise.all([seats.ofUser(req.actor.tenantId, req.actor.userId), opts.settings(req.actor.tenantId)]);
+      if (!seat) throw notFound('SEAT_NOT_FOUND', 'you have no seat');
+      if (!seat.enabled) throw forbidden('SEAT_DISABLED', 'your seat is disabled');
+      return {
+        seatId: seat.id,
+        number: seat.number,
+        uri: `sip:${seat.number}@${settings.domain}`,
+        displayName: seat.displayName ?? seat.userName ?? seat.number,
+        webSocketPath: SIP_WEBSOCKET_PATH,
+        iceServers: opts.iceServers ?? [],
+      };
     });
 
     app.post('/me/seat/password', { schema: { tags, response: { 200: PasswordOut, ...errors } } }, async (req) => {

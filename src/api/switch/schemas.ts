@@ -71,3 +71,21 @@ export const CallOut = Type.Object({
   endReason: Nullable(Type.String()),
   status: Type.Union([Type.Integer(), Type.Null()]),
 });
+
+export const IceServerOut = Type.Object({
+  urls: Type.Union([Type.String(), Type.Array(Type.String())]),
+  username: Type.Optional(Type.String()),
+  credential: Type.Optional(Type.String()),
+});
+
+/** What the web app's phone needs: it registers over the same-origin WebSocket with the session. */
+export const MyPhoneOut = Type.Object({
+  seatId: Type.String(),
+  number: Type.String(),
+  /** The seat's address-of-record, e.g. sip:1001@pbx.example.com. */
+  uri: Type.String(),
+  displayName: Type.String(),
+  /** Same-origin path of the SIP WebSocket (ws: or wss: as the page is http: or https:). */
+  webSocketPath: Type.String(),
+  iceServers: Type.Array(IceServerOut),
+});

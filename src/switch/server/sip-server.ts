@@ -7,6 +7,9 @@
  * that do not verify, are the same whether the username exists or not, so they reveal nothing
  * (ARCHITECTURE §5). ACK and CANCEL cannot be challenged (§22.1); in-dialog requests are trusted
  * by their dialog identifiers.
+ *
+ * A WebSocket opened by the web app with the user's session (`acceptWebSocket` with an owner) is
+ * not challenged: its requests speak for the session user's seat only, anything else gets 403.
  */
 import type { Clock, EventBus } from '../../kit/index.js';
 import {
@@ -22,6 +25,7 @@ import {
   type SipEndpoint,
   type SipMessage,
   type SipRequest,
+  type SipWebSocket,
 } from '../../sip/index.js';
 import type { B2buaDeps } from '../b2bua/b2bua.js';
 import { B2bua } from '../b2bua/b2bua.js';
@@ -32,6 +36,7 @@ import { Registrar, type RegistrarPolicy } from '../registrar/registrar.js';
 import type { SipGuard } from '../security/guard.js';
 import type { SeatsRepo } from '../seats/ports.js';
 import type { Seat, SipTransportKind } from '../seats/types.js';
+import { WS_SESSION_ENDED, WebSocketOwners, type WebSocketOwner } from './ws-owners.js';
 
 /** Which tenant a request is for, and its digest realm. */
 export interface SipTenant {
@@ -92,6 +97,8 @@ export class SipServer {
   private readonly ports: Partial<Record<SipTransportKind, number>> = {};
   private readonly core: SipCore;
   private readonly domains = new Map<string, string>();
+  /** WebSockets opened with a web app session (the browser phone). */
+  readonly webSockets = new WebSocketOwners();
 
   constructor(private readonly opts: SipServerOptions) {
     this.transports = new SipTransports({
@@ -160,6 +167,15 @@ export class SipServer {
     this.ports[transport] = port;
   }
 
+  /**
+   * Take a WebSocket from the HTTP server's /sip route. With an owner (the upgrade carried a valid
+   * session), requests on it are authenticated by that session instead of digest.
+   */
+  acceptWebSocket(ws: SipWebSocket, remote: { address: string; port: number }, secure: boolean, owner: WebSocketOwner | null = null): void {
+    this.webSockets.bind(ws, remote, secure, owner);
+    this.transports.acceptWebSocket(ws, remote, secure);
+  }
+
   port(transport: SipTransportKind): number | undefined {
     return this.ports[transport];
   }
@@ -215,7 +231,7 @@ export class SipServer {
     // RFC 3261 §17.2.1: a 100 at once stops the caller's INVITE retransmissions while we look up
     // the callee and set up media (instead of the transaction's 200 ms one). An INVITE without
     // credentials gets its 401 straight away, so it needs none.
-    if (method === 'INVITE' && req.headers.has('authorization')) tx.reply(100);
+    if (method === 'INVITE' && (req.headers.has('authorization') || this.webSockets.of(flow))) tx.reply(100);
     if (method === 'OPTIONS') {
       // Keep-alive pings and capability queries (§11): no authentication needed to say what we do.
       tx.reply(200, { headers: [['Allow', ALLOW], ['Accept', 'application/sdp']] });
@@ -263,6 +279,8 @@ export class SipServer {
   /** The authenticated seat, or null after answering 401 (RFC 3261 §22.2, RFC 8760 §2.4). */
   private async authenticate(tx: ServerTransaction, tenant: SipTenant, flow: Flow): Promise<Seat | null> {
     const req = tx.request;
+    const owner = this.webSockets.of(flow);
+    if (owner) return this.authenticateSession(tx, tenant, flow, owner);
     const digest = this.digestFor(tenant.realm);
     const creds = (req.authorization ?? [])
       .map((a) => digestCredentials(a))
@@ -304,6 +322,32 @@ export class SipServer {
       tx.reply(403, { reason: 'Forbidden', headers: [['Warning', '399 hotline "wrong username or password"']] });
     }
     return null;
+  }
+
+  /**
+   * A request on a WebSocket opened with a session: the seat is the session user's, and the
+   * address-of-record it speaks for (To of a REGISTER, RFC 3261 §10.2; From otherwise) must be that
+   * seat's. No challenge is sent: the browser holds no SIP password. A session that has ended
+   * closes the socket.
+   */
+  private async authenticateSession(tx: ServerTransaction, tenant: SipTenant, flow: Flow, owner: WebSocketOwner): Promise<Seat | null> {
+    const req = tx.request;
+    const forbid = (why: string) => {
+      tx.reply(403, { reason: 'Forbidden', headers: [['Warning', `399 hotline "${why}"`]] });
+      return null;
+    };
+    if (!(await owner.active())) {
+      forbid('session ended');
+      this.webSockets.close(flow, WS_SESSION_ENDED, 'session ended');
+      return null;
+    }
+    if (owner.tenantId !== tenant.tenantId) return forbid('not this session\'s tenant');
+    const seat = (await this.opts.seats.listByUser(owner.tenantId, owner.userId)).find((s) => s.enabled);
+    if (answered(tx)) return null; // cancelled during the lookup
+    if (!seat) return forbid('no seat for this user');
+    const aor = req.method.toUpperCase() === 'REGISTER' ? req.to : req.from;
+    if (!aor || aor.uri.kind !== 'sip' || aor.uri.user !== seat.number) return forbid('not this session\'s seat');
+    return seat;
   }
 
   private digestFor(realm: string): DigestAuthenticator {

@@ -15,5 +15,7 @@ export const queryKeys = {
   seats: ['seats'] as const,
   seatList: ['seats', 'list'] as const,
   mySeat: ['seats', 'me'] as const,
+  /** Under ['seats'] so seat changes refresh the browser phone's identity too. */
+  myPhone: ['seats', 'phone'] as const,
   sipSettings: ['sip', 'settings'] as const,
 };
