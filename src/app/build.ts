@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import type { FastifyInstance } from 'fastify';
 import { AccountsService, MemorySigninThrottle } from '../accounts/index.js';
 import { buildHttp } from '../api/index.js';
-import { parseIceServers, type Config, type IceServer } from '../config/index.js';
+import { iceServersOf, type Config } from '../config/index.js';
 import { MemoryEventBus, systemClock, type Clock, type EventBus } from '../kit/index.js';
 import { KyselyAccountsRepo, KyselyCrmRepository, KyselyImportJobsRepo, migrate, openStore, type Store } from '../store/index.js';
 import { CrmService } from '../crm/index.js';
@@ -12,12 +12,6 @@ import { crmRoutes, importRoutes, switchRoutes } from '../api/index.js';
 import { buildSwitch, type SwitchParts } from './switch.js';
 import { contactsExporter, importTarget } from './imports.js';
 import { PROJECT_ROOT, VERSION } from './version.js';
-
-/** HOTLINE_WEBRTC_ICE_SERVERS, already checked by loadConfig. */
-function iceServersOf(config: Config): IceServer[] {
-  const parsed = parseIceServers(config.webrtcIceServers);
-  return parsed.ok ? parsed.value : [];
-}
 
 export interface AppDeps {
   clock?: Clock;
@@ -103,7 +97,13 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
     domainRoutes: [
       crmRoutes(crm),
       importRoutes({ runner: imports, jobs, limitBytes: config.importLimitBytes, exportContacts: contactsExporter(crm, accounts) }),
-      switchRoutes({ seats: phone.seats, settings: (t) => phone.settings(t), calls: (t) => phone.calls(t), iceServers: iceServersOf(config) }),
+      switchRoutes({
+        seats: phone.seats,
+        settings: (t) => phone.settings(t),
+        calls: (t) => phone.calls(t),
+        recordCall: (t, id, action) => phone.recordCall(t, id, action),
+        iceServers: iceServersOf(config),
+      }),
     ],
     sipWebSocket: (socket, remote, secure, owner) => phone.acceptWebSocket(socket, remote, secure, owner),
     webRoot: deps.webRoot === null ? undefined : (deps.webRoot ?? join(PROJECT_ROOT, 'web', 'dist')),

@@ -4,18 +4,21 @@
  */
 import { randomBytes } from 'node:crypto';
 import { lookup } from 'node:dns/promises';
-import { readFile } from 'node:fs/promises';
+import { mkdirSync } from 'node:fs';
+import { readFile, readdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { isIP } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import type { AccountsRepo } from '../accounts/index.js';
 import type { SipSettings } from '../api/index.js';
-import type { Config } from '../config/index.js';
-import type { Clock, EventBus } from '../kit/index.js';
-import { MediaEngine } from '../media/index.js';
+import { iceServersOf, type Config } from '../config/index.js';
+import { AppError, type Clock, type EventBus } from '../kit/index.js';
+import { MediaEngine, repairRecordings } from '../media/index.js';
 import { KyselyBindingsRepo, KyselySeatsRepo, KyselySipTenants, type Store } from '../store/index.js';
 import type { DigestAlgorithm, SipWebSocket } from '../sip/index.js';
 import { Location, SeatsService, SipGuard, SipServer, type CallView, type SecurityEvent } from '../switch/index.js';
 import type { WebSocketOwner } from '../switch/server/ws-owners.js';
+import { PROJECT_ROOT } from './version.js';
 
 export interface SwitchParts {
   seats: SeatsService;
@@ -33,8 +36,55 @@ export interface SwitchParts {
   setWebSocketUrl(url: string): void;
   settings(tenantId: string): Promise<SipSettings>;
   calls(tenantId: string): CallView[];
+  recordCall(tenantId: string, callId: string, action: 'start' | 'pause' | 'resume' | 'stop'): Promise<CallView>;
   start(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** The music that ships with Hotline (assets/prompts), from src/app or dist/app alike. */
+const DEFAULT_HOLD_MUSIC = join(PROJECT_ROOT, 'assets', 'prompts', 'hold-music.wav');
+
+/** Where browsers reach our ICE host candidate: configured, else the public address if it is ours, else the first external IPv4. */
+export function defaultWebrtcHost(config: Pick<Config, 'webrtcHost' | 'sipPublicAddress'>): string | undefined {
+  if (config.webrtcHost) return config.webrtcHost;
+  const local = Object.values(networkInterfaces()).flatMap((l) => l ?? []);
+  if (config.sipPublicAddress && local.some((i) => i.address === config.sipPublicAddress && !i.internal)) return config.sipPublicAddress;
+  return local.find((i) => i.family === 'IPv4' && !i.internal)?.address;
+}
+
+/** `8000-8099` or `8000,8001,9000`: the numbers that are conference rooms. */
+export function roomMatcher(spec: string): (number: string) => boolean {
+  const parts = spec.split(',').map((p) => p.trim()).filter(Boolean);
+  const tests = parts.map((p) => {
+    const m = /^(\d+)\s*-\s*(\d+)$/.exec(p);
+    if (m) {
+      const [lo, hi] = [Number(m[1]), Number(m[2])];
+      return (n: string) => /^\d+$/.test(n) && n.length === m[1]!.length && Number(n) >= lo && Number(n) <= hi;
+    }
+    return (n: string) => n === p;
+  });
+  return (n) => tests.some((t) => t(n));
+}
+
+/** Recordings of calls cut short by a crash get a valid header before anything else writes there. */
+async function repairAll(root: string, log: (level: 'info' | 'warn', msg: string, data?: object) => void): Promise<void> {
+  const dirs = [root];
+  for (let depth = 0; depth < 3; depth++) {
+    const next: string[] = [];
+    for (const d of dirs) {
+      const entries = await readdir(d, { withFileTypes: true }).catch(() => []);
+      for (const e of entries) if (e.isDirectory()) next.push(join(d, e.name));
+    }
+    dirs.push(...next.filter((n) => !dirs.includes(n)));
+  }
+  for (const d of dirs) {
+    try {
+      const r = await repairRecordings(d);
+      if (r.repaired.length || r.removed.length) log('warn', 'recordings repaired after an unclean stop', { dir: d, repaired: r.repaired, movedAside: r.removed });
+    } catch (e) {
+      log('warn', 'recordings could not be checked', { dir: d, err: String(e) });
+    }
+  }
 }
 
 /** The address phones reach us at: configured, else the bind address, else the first external IPv4. */
@@ -110,6 +160,10 @@ export async function buildSwitch(deps: {
       server?.setPort(url.startsWith('wss:') ? 'wss' : 'ws', Number(new URL(url).port || (url.startsWith('wss:') ? 443 : 80)));
     },
     calls: (tenantId) => (server ? server.b2bua.activeCalls.filter((c) => c.tenantId === tenantId) : []),
+    async recordCall(tenantId, callId, action) {
+      if (!server) throw new AppError('unavailable', 'SIP_NOT_RUNNING', 'the phone system is not running');
+      return server.b2bua.record(callId, tenantId, action);
+    },
     async settings(tenantId) {
       const t = await tenants.byId(tenantId);
       const domain = t?.domain ?? publicAddress;
@@ -129,14 +183,21 @@ export async function buildSwitch(deps: {
       if (!config.sipEnabled || server) return;
       // SDP needs an IP address: a configured host name is resolved once at start.
       const mediaAddress = isIP(publicAddress) ? publicAddress : (await lookup(publicAddress, { family: 4 })).address;
+      const webrtcHost = defaultWebrtcHost(config);
       media = await MediaEngine.start({
         host: config.sipHost,
         publicAddress: mediaAddress,
         portMin: config.rtpPortMin,
         portMax: config.rtpPortMax,
         workers: config.mediaWorkers,
-        onEvent: (e) => log('warn', `media ${e.type}`, e),
+        ...(webrtcHost ? { webrtcHost } : {}),
+        iceServers: iceServersOf(config).flatMap((s) => (Array.isArray(s.urls) ? s.urls : [s.urls]).map((urls) => ({ urls, ...(s.username ? { username: s.username } : {}), ...(s.credential ? { credential: s.credential } : {}) }))),
+        // DTMF and finished prompts are routine; crashes and respawns are not.
+        onEvent: (e) => (e.type === 'notice' ? undefined : log('warn', `media ${e.type}`, e)),
       });
+      const recordings = resolve(config.dataDir, 'recordings');
+      await repairAll(recordings, log);
+      const isRoom = roomMatcher(config.conferenceRooms);
       const engine = media;
       const secretHex = (await accountsRepo.getMeta('sip.nonce_secret')) ?? randomBytes(32).toString('hex');
       await accountsRepo.setMeta('sip.nonce_secret', secretHex);
@@ -151,7 +212,17 @@ export async function buildSwitch(deps: {
         seats: seatsRepo,
         location,
         guard,
-        media: { address: mediaAddress, createRelay: (peers) => engine.createRelay(peers) },
+        media: { address: mediaAddress, createRelay: (peers) => engine.createRelay(peers), createConference: () => engine.createConference() },
+        calls: {
+          holdMusic: { kind: 'file', path: config.holdMusic || DEFAULT_HOLD_MUSIC, loop: true },
+          isRoom: (_tenantId, number) => isRoom(number),
+          recordingPath: (call) => {
+            const day = new Date(call.startedAt).toISOString().slice(0, 10);
+            const dir = join(recordings, call.tenantId, day);
+            mkdirSync(dir, { recursive: true });
+            return join(dir, `${call.id}.wav`);
+          },
+        },
         nonceSecret: Buffer.from(secretHex, 'hex'),
         publicAddress,
         digestAlgorithms: config.sipDigestAlgorithms.split(',').map((a) => a.trim().toUpperCase() as DigestAlgorithm),

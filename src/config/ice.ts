@@ -39,3 +39,9 @@ export function parseIceServers(text: string): { ok: true; value: IceServer[] } 
   }
   return { ok: true, value: out };
 }
+
+/** The configured ICE servers (loadConfig has already refused a bad value). */
+export function iceServersOf(config: { webrtcIceServers: string }): IceServer[] {
+  const parsed = parseIceServers(config.webrtcIceServers);
+  return parsed.ok ? parsed.value : [];
+}

@@ -270,6 +270,25 @@ export const SETTINGS = [
     max: 1000000,
     description: 'Open SIP TCP, TLS and WebSocket connections at most (each phone registered over a stream holds one); keep it below the process file limit (ulimit -n).',
   }),
+  s('webrtcHost', {
+    env: 'HOTLINE_WEBRTC_HOST',
+    type: 'string',
+    default: '',
+    description:
+      'Local IP address the browser phone\'s media (ICE host candidate) uses. Browsers ignore loopback, so this must be an interface address they can reach; empty picks HOTLINE_SIP_PUBLIC_ADDRESS when it is an address of this machine, else the first non-loopback IPv4 address.',
+  }),
+  s('conferenceRooms', {
+    env: 'HOTLINE_CONFERENCE_ROOMS',
+    type: 'string',
+    default: '8000-8099',
+    description: 'Numbers callers dial to join a conference room (a range like 8000-8099, or a comma-separated list); empty disables rooms. A seat with the same number wins.',
+  }),
+  s('holdMusic', {
+    env: 'HOTLINE_HOLD_MUSIC',
+    type: 'string',
+    default: '',
+    description: 'WAV file played to a party the other side holds (any common rate and format). Empty: the music that ships in assets/prompts.',
+  }),
   s('webrtcIceServers', {
     env: 'HOTLINE_WEBRTC_ICE_SERVERS',
     type: 'json',

@@ -34,6 +34,10 @@ const base: Parameters<typeof serve>[1] = {
   removeMember: unused,
   closeConference: unused,
   tickStats: unused,
+  webrtcOffer: unused,
+  webrtcAnswer: unused,
+  webrtcAccept: unused,
+  webrtcDrop: unused,
   createRelay: () => null,
   setPeer: () => null,
   relayStats: () => {

@@ -6,7 +6,7 @@ import { Worker } from 'node:worker_threads';
 import { RpcClient } from './channel.js';
 import { MediaError } from './errors.js';
 import { PortAllocator } from './ports.js';
-import type { Endpoint, MediaNotice, MemberMode, PeerSpec, PlaySpec, RecordingResult, RelayStats, Side, SideStats, WorkerInit, WorkerMessage } from './protocol.js';
+import type { Endpoint, MediaNotice, MemberMode, PeerSpec, PlaySpec, RecordingResult, RelayStats, Side, SideStats, WebRtcBindSpec, WorkerInit, WorkerMessage } from './protocol.js';
 
 export interface MediaEngineOptions {
   /** The local IP the relays' sockets bind to. */
@@ -18,6 +18,13 @@ export interface MediaEngineOptions {
   portMax: number;
   /** Worker threads; default 1. */
   workers?: number;
+  /**
+   * The local IP browser (WebRTC) legs offer as their ICE host candidate. Browsers leave loopback
+   * out of ICE, so this is an interface address; without it, browser legs are refused.
+   */
+  webrtcHost?: string;
+  /** STUN/TURN servers for browser legs (at most one of each, werift's limit). */
+  iceServers?: { urls: string; username?: string; credential?: string }[];
   /** Told about worker crashes and respawns. Never throws into the engine. */
   onEvent?: (event: MediaEngineEvent) => void;
 }
@@ -65,6 +72,16 @@ export interface Relay {
   stopRecording(): Promise<RecordingResult | null>;
   /** DTMF received, prompts finished, recording failures of this relay. Returns an unsubscribe. */
   onNotice(listener: NoticeListener): () => void;
+  /**
+   * A browser (WebRTC) leg offered to one fork of a call (`key`): ICE on two ports of the range,
+   * PCMU + telephone-event/8000, complete candidates. Returns the SDP offer.
+   */
+  webrtcOffer(key: string): Promise<string>;
+  /** The browser of fork `key` answered: its leg takes side `side`; other offers are dropped. */
+  webrtcAnswer(side: Side, key: string, sdp: string): Promise<void>;
+  /** A browser's own offer: a leg answers it and takes side `side`; returns the SDP answer. */
+  webrtcAccept(side: Side, key: string, sdp: string): Promise<string>;
+  webrtcDrop(key: string): Promise<void>;
   /** Frees the ports; safe to repeat. */
   close(): Promise<void>;
 }
@@ -277,11 +294,18 @@ export class MediaEngine {
         this.ports.free(b);
         throw new MediaError(this.closing ? 'MEDIA_ENGINE_CLOSED' : 'MEDIA_WORKER_CRASHED', 'relay lost while it was created');
       }
+      const extra: number[] = [];
       const relay = new RelayHandle(id, { address: this.address, port: a }, { address: this.address, port: b }, slot, () => {
         slot.relays.delete(id);
         this.ports.free(a);
         this.ports.free(b);
-      });
+        for (const p of extra.splice(0)) this.ports.free(p);
+      }, () => {
+        if (!this.opts.webrtcHost) throw new MediaError('MEDIA_WEBRTC_FAILED', 'browser legs need webrtcHost (an interface address browsers can reach)');
+        const [p] = this.ports.allocate(1) as [number];
+        extra.push(p);
+        return { host: this.opts.webrtcHost, ports: [p, p + 1] as [number, number], iceServers: this.opts.iceServers ?? [] };
+      }, this.opts.webrtcHost ?? '');
       slot.relays.set(id, relay);
       return relay;
     }
@@ -381,16 +405,42 @@ class RelayHandle implements Relay {
   readonly #release: () => void;
   readonly #listeners = new Set<NoticeListener>();
 
+  readonly #bind: () => WebRtcBindSpec;
+  readonly #webrtcHost: string;
+
   constructor(
     readonly id: string,
     readonly a: Endpoint,
     readonly b: Endpoint,
     slot: Slot,
     release: () => void,
+    bind: () => WebRtcBindSpec,
+    webrtcHost: string,
   ) {
     this.#slot = slot;
     this.#release = release;
+    this.#bind = bind;
+    this.#webrtcHost = webrtcHost;
   }
+
+  async webrtcOffer(key: string): Promise<string> {
+    const client = this.#client();
+    return client.call('webrtcOffer', { id: this.id, key, bind: this.#bind() });
+  }
+
+  async webrtcAnswer(side: Side, key: string, sdp: string): Promise<void> {
+    await this.#client().call('webrtcAnswer', { id: this.id, side, key, sdp, host: this.#webrtcHost });
+  }
+
+  async webrtcAccept(side: Side, key: string, sdp: string): Promise<string> {
+    const client = this.#client();
+    return client.call('webrtcAccept', { id: this.id, side, key, sdp, bind: this.#bind() });
+  }
+
+  async webrtcDrop(key: string): Promise<void> {
+    await this.#slot.client?.call('webrtcDrop', { id: this.id, key }).catch(() => undefined);
+  }
+
 
   /** The worker died or the engine closed: the sockets are gone with it. */
   lost(): void {

@@ -17,3 +17,4 @@ export type {
   SideStats,
   ToneKind,
 } from './protocol.js';
+export { repairRecordings, verifyRecording } from './record/index.js';

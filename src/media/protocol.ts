@@ -82,11 +82,20 @@ export interface MemberMode {
   whisperTo?: string | null;
 }
 
+/** Where a browser leg binds its ICE socket, and the STUN/TURN servers it may use. */
+export interface WebRtcBindSpec {
+  host: string;
+  ports: [number, number];
+  iceServers: { urls: string; username?: string; credential?: string }[];
+}
+
 /** What a worker tells the main thread without being asked. */
 export type MediaNotice =
   | { type: 'dtmf'; owner: string; side: string; digit: string; durationMs: number }
   | { type: 'play-done'; owner: string; side: string; playId: string }
-  | { type: 'recording-failed'; owner: string; error: string };
+  | { type: 'recording-failed'; owner: string; error: string }
+  /** A browser leg's transport: connected, failed (ICE/DTLS/media timeout), closed by the browser, released by us. */
+  | { type: 'leg-state'; owner: string; side: string; state: string; reason?: string };
 
 /** Counters of one socket (RTP or RTCP) of one side. */
 export interface FlowStats {
@@ -131,6 +140,10 @@ export interface MediaOps {
   startRecording: { args: { id: string; path: string; customer: Side }; result: null };
   recordingControl: { args: { id: string; action: 'pause' | 'resume' }; result: null };
   stopRecording: { args: { id: string }; result: RecordingResult | null };
+  webrtcOffer: { args: { id: string; key: string; bind: WebRtcBindSpec }; result: string };
+  webrtcAnswer: { args: { id: string; side: Side; key: string; sdp: string; host: string }; result: null };
+  webrtcAccept: { args: { id: string; side: Side; key: string; sdp: string; bind: WebRtcBindSpec }; result: string };
+  webrtcDrop: { args: { id: string; key: string }; result: null };
   createConference: { args: { id: string }; result: null };
   addMember: { args: { conference: string; member: string; host: string; port: number; peer?: PeerSpec; mode?: MemberMode }; result: null };
   setMember: { args: { conference: string; member: string; peer?: PeerSpec; mode?: MemberMode }; result: null };

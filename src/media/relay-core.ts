@@ -15,6 +15,15 @@ import type { TickTarget } from './graph/scheduler.js';
 import { bindAll, checkPeer } from './graph/sockets.js';
 import type { PeerSpec, PlaySpec, RecordingResult, RelayStats, Side, SideStats } from './protocol.js';
 import { WavRecorder } from './record/index.js';
+import { WebRtcLeg, type IceServer } from './webrtc/index.js';
+import { NoPath, WebRtcPath } from './graph/webrtc-path.js';
+
+/** Where a browser leg binds its ICE socket (two ports of the engine's range, werift wants a range). */
+export interface WebRtcBind {
+  host: string;
+  ports: [number, number];
+  iceServers: IceServer[];
+}
 
 export { RELATCH_AFTER_MS } from './graph/flow.js';
 
@@ -64,6 +73,8 @@ class CallRecording implements TickTarget {
 export class RelayCore extends GraphNode {
   private readonly legs: Record<Side, RtpLeg>;
   private transcoding = false;
+  /** Browser legs offered to forks of a call, until one answers (key: the fork). */
+  private readonly offered = new Map<string, WebRtcLeg>();
   private recording: CallRecording | null = null;
 
   private constructor(
@@ -113,6 +124,104 @@ export class RelayCore extends GraphNode {
     const leg = this.leg(side);
     applyPeer(leg, peer, this.family, this.ctx);
     this.rebridge();
+  }
+
+  /** Hotline offers a browser leg (a fork of an incoming call to an agent's browser). */
+  async webrtcOffer(key: string, bind: WebRtcBind): Promise<string> {
+    this.live();
+    if (this.offered.has(key)) throw new MediaError('MEDIA_BAD_REQUEST', `a browser leg ${key} exists`);
+    const leg = await this.newWebRtc(key, bind);
+    this.offered.set(key, leg);
+    try {
+      return await leg.createOffer();
+    } catch (e) {
+      this.offered.delete(key);
+      await leg.close();
+      throw e;
+    }
+  }
+
+  /** The browser answered the offer of `key`: its leg becomes `side`; the other offers are dropped. */
+  async webrtcAnswer(side: Side, key: string, sdp: string, bind: Pick<WebRtcBind, 'host'>): Promise<void> {
+    this.live();
+    const leg = this.offered.get(key);
+    if (!leg) throw new MediaError('MEDIA_NOT_FOUND', `no browser leg ${key}`);
+    this.offered.delete(key);
+    try {
+      await leg.setAnswer(sdp);
+    } catch (e) {
+      await leg.close();
+      throw e;
+    }
+    this.install(side, key, leg, bind.host);
+    for (const [k, other] of [...this.offered]) {
+      this.offered.delete(k);
+      void other.close();
+    }
+  }
+
+  /** The browser offered (an agent dials out): its leg becomes `side`, and our answer is returned. */
+  async webrtcAccept(side: Side, key: string, offerSdp: string, bind: WebRtcBind): Promise<string> {
+    this.live();
+    const leg = await this.newWebRtc(key, bind);
+    let answer: string;
+    try {
+      answer = await leg.answer(offerSdp);
+    } catch (e) {
+      await leg.close();
+      throw e;
+    }
+    this.install(side, key, leg, bind.host);
+    return answer;
+  }
+
+  async webrtcDrop(key: string): Promise<void> {
+    const leg = this.offered.get(key);
+    this.offered.delete(key);
+    await leg?.close();
+  }
+
+  private newWebRtc(key: string, bind: WebRtcBind): Promise<WebRtcLeg> {
+    const notify = (state: string, reason?: string) => this.ctx.notify({ type: 'leg-state', owner: this.id, side: key, state, ...(reason ? { reason } : {}) });
+    return WebRtcLeg.create({
+      host: bind.host,
+      portRange: bind.ports,
+      iceServers: bind.iceServers,
+      onEvent: (e) => (e.type === 'connected' ? notify('connected') : e.type === 'failed' ? notify('failed', e.reason) : notify(e.by === 'peer' ? 'closed' : 'released')),
+    });
+  }
+
+  /** A negotiated browser leg takes the place of side `side`'s RTP leg (which stays bound, idle, until the call ends). */
+  private install(side: Side, key: string, w: WebRtcLeg, host: string): void {
+    const pts = w.negotiated;
+    if (!pts) throw new MediaError('MEDIA_WEBRTC_FAILED', 'the browser leg negotiated no payload types');
+    const at = { address: host, port: 0 };
+    const now = () => this.ctx.now();
+    const leg = new RtpLeg(`${this.id}/${side}`, new WebRtcPath(w, at, now), new NoPath(at), this.legs[side].events);
+    this.adopt(leg);
+    const old = this.legs[side];
+    const other = side === 'a' ? this.legs.b : this.legs.a;
+    this.unbridge();
+    old.partner = null;
+    this.ctx.scheduler.delete(old);
+    this.legs[side] = leg;
+    leg.partner = other;
+    other.partner = leg;
+    leg.scheduler = this.ctx.scheduler;
+    leg.setPayload({ codec: 'pcmu', pt: pts.pcmu, dtmfPt: pts.telephoneEvent ?? null });
+    this.ctx.scheduler.add(leg);
+    this.rebridge();
+    void key;
+  }
+
+  private unbridge(): void {
+    if (!this.transcoding) return;
+    const { a, b } = this.legs;
+    this.transcoding = false;
+    a.transcodeFrom = null;
+    b.transcodeFrom = null;
+    a.useInput(-1);
+    b.useInput(-1);
   }
 
   /** µ-law on one side and A-law on the other: decode each side's input for the other to encode. */
@@ -192,6 +301,8 @@ export class RelayCore extends GraphNode {
   protected override detach(): void {
     this.legs.a.partner = null;
     this.legs.b.partner = null;
+    for (const w of this.offered.values()) void w.close();
+    this.offered.clear();
   }
 
   protected async dispose(): Promise<void> {

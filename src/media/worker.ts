@@ -93,6 +93,20 @@ serve(port, {
   stopRecording({ id }) {
     return relay(id).stopRecording();
   },
+  webrtcOffer({ id, key, bind }) {
+    return relay(id).webrtcOffer(key, bind);
+  },
+  async webrtcAnswer({ id, side, key, sdp, host }) {
+    await relay(id).webrtcAnswer(side, key, sdp, { host });
+    return null;
+  },
+  webrtcAccept({ id, side, key, sdp, bind }) {
+    return relay(id).webrtcAccept(side, key, sdp, bind);
+  },
+  async webrtcDrop({ id, key }) {
+    await relays.get(id)?.webrtcDrop(key);
+    return null;
+  },
   createConference({ id }) {
     if (conferences.has(id)) throw new MediaError('MEDIA_INTERNAL', `conference ${id} exists`);
     conferences.set(id, { conf: new Conference(id, ctx), families: new Map() });

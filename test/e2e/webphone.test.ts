@@ -2,7 +2,7 @@
  * The browser phone in headless Chromium (fake microphone): an agent's tab registers their seat
  * over /sip with the session alone, a second tab defers to it, the phone re-registers by itself
  * after the server drops its socket, and a call from a SIP phone rings in the browser (180, an
- * audible WebAudio ring) until the caller cancels. A plain RTP offer is refused with 488.
+ * audible WebAudio ring) until the caller cancels, and an answered call gets WebRTC media.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -106,16 +106,21 @@ describe.runIf(chromiumAvailable())('browser phone in Chromium', () => {
     await popup.waitFor({ state: 'detached', timeout: 10_000 });
   });
 
-  it('refuses a plain RTP offer with 488 when answered, instead of hanging', async () => {
+  it('gets a WebRTC offer from Hotline (not the caller’s plain RTP) and answers it', async () => {
     const bob = phones[0]!;
     const { invite } = await bob.call('1001');
     const popup = page.getByTestId('incoming-call');
     await popup.waitFor({ timeout: 10_000 });
     await page.getByTestId('incoming-call-answer').click();
-    const final = await bob.waitResponse(invite, { final: true }, 10_000);
-    expect(final.status).toBeGreaterThanOrEqual(400);
-    bob.ackNon2xx(invite, final);
-    await popup.waitFor({ state: 'detached', timeout: 10_000 });
+    const final = await bob.waitResponse(invite, { final: true }, 15_000);
+    expect(final.status).toBe(200);
+    // The caller gets plain G.711 from Hotline; the browser's ICE and DTLS stay on its own leg.
+    expect(final.body.toString()).toMatch(/^m=audio \d+ RTP\/AVP 0/m);
+    expect(final.body.toString()).not.toContain('fingerprint');
+    const leg = bob.ack2xx(invite, final);
+    const bye = bob.inDialog(leg, 'BYE');
+    expect((await bob.waitResponse(bye, { final: true })).status).toBe(200);
+    await page.getByTestId('phone-call').waitFor({ state: 'detached', timeout: 10_000 });
     expect(await phoneState(page)).toBe('registered');
   });
 });

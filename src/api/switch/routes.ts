@@ -1,10 +1,11 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { Type } from '@sinclair/typebox';
+import { roleAtLeast } from '../../accounts/index.js';
 import type { IceServer } from '../../config/index.js';
 import { forbidden, notFound } from '../../kit/index.js';
 import type { CallView, SeatView, SeatsService } from '../../switch/index.js';
 import { ErrorOut, IdParams } from '../accounts/schemas.js';
-import { CallOut, MyPhoneOut, NewSeatBody, PasswordOut, PatchSeatBody, SeatOut, SipSettingsOut } from './schemas.js';
+import { CallOut, MyPhoneOut, NewSeatBody, PasswordOut, PatchSeatBody, RecordingBody, SeatOut, SipSettingsOut } from './schemas.js';
 
 export interface SipSettings {
   domain: string;
@@ -20,6 +21,8 @@ export interface SwitchRoutesOptions {
   calls(tenantId: string): CallView[];
   /** ICE servers for the web app's phone (HOTLINE_WEBRTC_ICE_SERVERS). */
   iceServers?: IceServer[];
+  /** Start, pause, resume or stop recording a live call (SPEC D2). */
+  recordCall?(tenantId: string, callId: string, action: 'start' | 'pause' | 'resume' | 'stop'): Promise<CallView>;
 }
 
 /** The path of the SIP WebSocket route (src/api/server.ts). */
@@ -88,6 +91,23 @@ export const switchRoutes =
         iceServers: opts.iceServers ?? [],
       };
     });
+
+    // Supervisors record any call of the tenant; an agent records the calls of their own seat.
+    app.post(
+      '/calls/:id/recording',
+      { schema: { tags: ['calls'], params: IdParams, body: RecordingBody, response: { 200: CallOut, ...errors } } },
+      async (req) => {
+        const { id } = req.params as { id: string };
+        const { action } = req.body as { action: 'start' | 'pause' | 'resume' | 'stop' };
+        const call = opts.calls(req.actor.tenantId).find((c) => c.id === id);
+        if (!call || !opts.recordCall) throw notFound('CALL_NOT_FOUND', `no live call ${id}`);
+        if (!roleAtLeast(req.actor.role, 'supervisor')) {
+          const seat = await seats.ofUser(req.actor.tenantId, req.actor.userId);
+          if (!seat || (seat.number !== call.from && seat.number !== call.to)) throw forbidden('CALL_NOT_YOURS', 'only a supervisor or an agent on the call can record it');
+        }
+        return callOut(await opts.recordCall(req.actor.tenantId, id, action));
+      },
+    );
 
     app.post('/me/seat/password', { schema: { tags, response: { 200: PasswordOut, ...errors } } }, async (req) => {
       const seat = await seats.ofUser(req.actor.tenantId, req.actor.userId);

@@ -70,7 +70,11 @@ export const CallOut = Type.Object({
   endedAt: Nullable(Type.String()),
   endReason: Nullable(Type.String()),
   status: Type.Union([Type.Integer(), Type.Null()]),
+  heldBy: Nullable(Type.String()),
+  recording: Type.String(),
 });
+
+export const RecordingBody = Type.Object({ action: Type.Union([Type.Literal('start'), Type.Literal('pause'), Type.Literal('resume'), Type.Literal('stop')]) }, { additionalProperties: false });
 
 export const IceServerOut = Type.Object({
   urls: Type.Union([Type.String(), Type.Array(Type.String())]),

@@ -27,11 +27,27 @@ export function emptyFlow(): FlowStats {
 }
 
 /**
+ * Where a leg's packets come from and go to: a UDP socket locked to the peer (Flow), or a
+ * browser's ICE/DTLS-SRTP transport (WebRtcPath). The leg's RTP logic does not care which.
+ */
+export interface PacketPath {
+  onPacket: (msg: Buffer, now: number) => void;
+  send(msg: Uint8Array): void;
+  /** Whether sending would go anywhere (a peer that is not on hold, a connected transport). */
+  readonly canSend: boolean;
+  readonly stats: FlowStats;
+  /** The negotiated peer (SDP c= and port); a transport that finds its peer itself ignores it. */
+  setPeer(ip: string | null, port: number): void;
+  local(): Endpoint;
+  close(): Promise<void>;
+}
+
+/**
  * One socket of one leg. It accepts packets only from the peer IP and latches the first source port
  * it sees (symmetric RTP, RFC 4961); it sends to the latched source, or until one is known to the
  * port the SDP gave. What it accepts goes to `onPacket`; the caller decides what the packet means.
  */
-export class Flow {
+export class Flow implements PacketPath {
   peerIp: string | null = null;
   sdpPort = 0;
   latchedPort: number | null = null;
@@ -104,4 +120,22 @@ export class Flow {
   get latched(): Endpoint | null {
     return this.stats.latched;
   }
+
+  local(): Endpoint {
+    const a = this.socket.address();
+    return { address: a.address, port: a.port };
+  }
+
+  close(): Promise<void> {
+    return closeSocket(this.socket);
+  }
 }
+
+export const closeSocket = (s: Socket) =>
+  new Promise<void>((resolve) => {
+    try {
+      s.close(() => resolve());
+    } catch {
+      resolve(); // already closed
+    }
+  });

@@ -34,7 +34,7 @@ import {
   writeRtpHeader,
   type RtpHeader,
 } from '../rtp/index.js';
-import { Flow } from './flow.js';
+import type { PacketPath } from './flow.js';
 import { GraphNode } from './node.js';
 
 /** A source of 20 ms frames that replaces what a leg would otherwise send (prompt, tone, mix). */
@@ -113,9 +113,9 @@ export class RtpLeg extends GraphNode {
 
   constructor(
     readonly id: string,
-    readonly rtp: Flow,
-    readonly rtcp: Flow,
-    private readonly events: LegEvents,
+    readonly rtp: PacketPath,
+    readonly rtcp: PacketPath,
+    readonly events: LegEvents,
     private readonly wallMs: () => number = () => Date.now(),
   ) {
     super();
@@ -130,8 +130,7 @@ export class RtpLeg extends GraphNode {
   }
 
   get local(): Endpoint {
-    const a = this.rtp.socket.address();
-    return { address: a.address, port: a.port };
+    return this.rtp.local();
   }
 
   setPayload(p: PayloadSpec | null): void {
@@ -425,17 +424,8 @@ export class RtpLeg extends GraphNode {
   }
 
   protected async dispose(): Promise<void> {
-    await Promise.all([closeSocket(this.rtp.socket), closeSocket(this.rtcp.socket)]);
+    await Promise.all([this.rtp.close(), this.rtcp.close()]);
   }
 }
 
 const round2 = (n: number) => Math.round(n * 100) / 100;
-
-export const closeSocket = (s: import('node:dgram').Socket) =>
-  new Promise<void>((resolve) => {
-    try {
-      s.close(() => resolve());
-    } catch {
-      resolve(); // already closed
-    }
-  });

@@ -2,8 +2,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { isIP } from 'node:net';
 import { MediaError } from '../errors.js';
 import type { PayloadSpec, PeerSpec } from '../protocol.js';
-import { canonicalIp, isHoldAddress } from './flow.js';
-import { closeSocket } from './leg.js';
+import { canonicalIp, closeSocket, isHoldAddress } from './flow.js';
 
 /** UDP buffers big enough for a burst of a few hundred packets while the thread is busy. */
 const SOCKET_BUFFER = 256 * 1024;

@@ -63,6 +63,10 @@ interface Fork {
   cancelPending: boolean;
   status: number | null;
   dialog: Dialog | null;
+  /** A browser over SIP-over-WebSocket: offered a WebRTC leg of its own (RFC 7118, RFC 8827). */
+  webrtc: boolean;
+  /** The WebRTC offer sent to it. */
+  offer: Buffer | null;
 }
 
 /** A 2xx to an INVITE we are retransmitting until its ACK arrives (RFC 3261 §13.3.1.4). */
@@ -201,10 +205,10 @@ export class B2bua {
     };
     try {
       if (!number) return this.fail(call, 404, 'not-found', 'Not Found');
-      if (this.deps.isRoom?.(caller.tenantId, number) && this.deps.media.createConference) return await this.joinRoom(call, number);
       const callee = await this.deps.findSeat(caller.tenantId, number);
       // Cancelled while the seat was looked up: the call is over, and must not mark the callee busy.
       if (call.state === CallState.Ended) return;
+      if (!callee && this.deps.isRoom?.(caller.tenantId, number) && this.deps.media.createConference) return await this.joinRoom(call, number);
       if (!callee || !callee.enabled) return this.fail(call, 404, 'not-found', 'Not Found');
       const bindings = this.deps.bindingsOf(callee.id);
       if (bindings.length === 0) return this.fail(call, 486, 'unregistered', 'Busy Here', `seat ${number} is not registered`);
@@ -229,6 +233,11 @@ export class B2bua {
       }
       call.relay.onNotice((n) => {
         if (n.type === 'dtmf') this.publish(call, 'call.dtmf', { digit: n.digit, durationMs: n.durationMs, by: n.side === 'a' ? 'caller' : 'callee', via: 'rfc4733' });
+        // The browser's media died (ICE/DTLS failure, consent lost): the call cannot go on.
+        if (n.type === 'leg-state' && (n.state === 'failed' || n.state === 'closed') && call.state === CallState.Answered && call.bFork?.id === n.side) {
+          this.deps.log?.('browser media ended', { call: call.id, state: n.state, reason: n.reason });
+          this.hangup(call, null, 'error');
+        }
       });
       call.audioA = offer.audio;
       if ((call.state as CallState) === CallState.Ended) return; // cancelled meanwhile; end() closed the relay
@@ -238,7 +247,22 @@ export class B2bua {
       const maxForwards = Math.max(0, (req.maxForwards ?? 70) - 1);
       if (maxForwards === 0) return this.fail(call, 483, 'error', 'Too Many Hops');
       const fromTag = newTag();
-      for (const b of bindings) this.fork(call, callee, b, body, fromTag, maxForwards);
+      for (const b of bindings) {
+        if (b.transport !== 'ws' && b.transport !== 'wss') {
+          this.fork(call, callee, b, body, fromTag, maxForwards);
+          continue;
+        }
+        // A browser gets its own WebRTC leg (ICE, DTLS-SRTP, PCMU): the caller's SDP means nothing to it.
+        const key = newId();
+        try {
+          const sdp = Buffer.from(await call.relay.webrtcOffer(key), 'utf8');
+          if ((call.state as CallState) === CallState.Ended) return;
+          this.fork(call, callee, b, sdp, fromTag, maxForwards, key);
+        } catch (e) {
+          this.deps.log?.('browser leg could not be offered', { err: String(e) });
+        }
+      }
+      if (call.forks.size === 0) return this.fail(call, 480, 'unreachable', 'Temporarily Unavailable', 'no device of the seat can take the call');
       call.ringTimer = core.clock.setTimeout(() => this.ringTimeout(call), this.ringTimeoutMs);
     } catch (e) {
       this.deps.log?.('call setup failed', { err: String(e) });
@@ -339,7 +363,7 @@ export class B2bua {
 
   // ---- B-leg forks ----
 
-  private fork(call: Call, callee: Seat, binding: Binding, body: Buffer, fromTag: string, maxForwards: number): void {
+  private fork(call: Call, callee: Seat, binding: Binding, body: Buffer, fromTag: string, maxForwards: number, webrtcKey?: string): void {
     const core = this.deps.core;
     const flow: Flow = {
       transport: binding.transport,
@@ -363,7 +387,19 @@ export class B2bua {
     h.append('Allow', ALLOW);
     h.append('Content-Type', 'application/sdp');
     const invite = new SipRequest({ method: 'INVITE', uri: binding.contact, headers: h, body });
-    const fork: Fork = { id: newId(), binding, flow, invite, tx: undefined as unknown as ClientTransaction, state: 'calling', cancelPending: false, status: null, dialog: null };
+    const fork: Fork = {
+      id: webrtcKey ?? newId(),
+      binding,
+      flow,
+      invite,
+      tx: undefined as unknown as ClientTransaction,
+      state: 'calling',
+      cancelPending: false,
+      status: null,
+      dialog: null,
+      webrtc: webrtcKey !== undefined,
+      offer: webrtcKey !== undefined ? body : null,
+    };
     call.forks.set(fork.id, fork);
     this.forksByCallId.set(callId, { call, fork });
     try {
@@ -395,7 +431,7 @@ export class B2bua {
   private async forwardProvisional(call: Call, fork: Fork, res: SipResponse): Promise<void> {
     let body: Buffer | undefined;
     // Early media (RFC 3960): the first fork that sends SDP in a 1xx gets the relay's b side.
-    if (res.body.length > 0 && !call.bFork && call.relay) {
+    if (res.body.length > 0 && !call.bFork && call.relay && !fork.webrtc) {
       try {
         const answer = readOffer(res.body);
         if (!answer.endpoint.hold) await call.relay.setPeer('b', { address: answer.endpoint.address, rtpPort: answer.endpoint.port, rtcpPort: answer.endpoint.rtcpPort });
@@ -439,15 +475,8 @@ export class B2bua {
     call.ringTimer?.cancel();
     let answerBody: Buffer;
     try {
-      const answer = readOffer(res.body);
       if (!call.relay) throw new SdpError(500, 'no relay');
-      const offer = readOffer(call.aTx.request.body);
-      const p = negotiatedPayloads(offer.sdp, offer.audio, answer.sdp, answer.audio);
-      call.payloads = { a: p.offerer, b: p.answerer };
-      const peer = (e: typeof answer.endpoint, payload: NegotiatedPayload) => ({ address: e.address, rtpPort: e.port, rtcpPort: e.rtcpPort, payload });
-      if (!answer.endpoint.hold) await call.relay.setPeer('b', peer(answer.endpoint, p.answerer));
-      if (!offer.endpoint.hold) await call.relay.setPeer('a', peer(offer.endpoint, p.offerer));
-      answerBody = call.originA.render(answer.sdp, call.audioA, this.deps.media.address, call.relay.a.port);
+      answerBody = fork.webrtc ? await this.browserAnswered(call, fork, res) : await this.phoneAnswered(call, res);
     } catch (e) {
       this.deps.log?.('callee answer unusable', { err: String(e) });
       this.sendBye(dialog, fork.flow);
@@ -460,6 +489,35 @@ export class B2bua {
       return;
     }
     this.answerCaller(call, answerBody);
+  }
+
+  /** A browser answered its WebRTC offer: its leg becomes side b, and the caller gets plain G.711 from us. */
+  private async browserAnswered(call: Call, fork: Fork, res: SipResponse): Promise<Buffer> {
+    const relay = call.relay!;
+    const offer = readOffer(call.aTx.request.body);
+    const a = chooseG711(offer.sdp, offer.audio);
+    if (!a) throw new SdpError(488, 'the caller offered no G.711 for the browser leg');
+    const answer = readOffer(res.body);
+    const b = chooseG711(answer.sdp, answer.audio, true);
+    if (!b) throw new SdpError(488, 'the browser answered without PCMU');
+    await relay.webrtcAnswer('b', fork.id, res.body.toString('utf8'));
+    call.payloads = { a, b };
+    if (!offer.endpoint.hold) await relay.setPeer('a', { address: offer.endpoint.address, rtpPort: offer.endpoint.port, rtcpPort: offer.endpoint.rtcpPort, payload: a });
+    call.originB.adopt(fork.offer!);
+    return call.originA.again(plainAudioSdp({ address: this.deps.media.address, port: relay.a.port, payload: a, direction: answerDirection(offer.endpoint.direction) }));
+  }
+
+  /** A phone answered: both sides keep their SDP, anchored on the relay. */
+  private async phoneAnswered(call: Call, res: SipResponse): Promise<Buffer> {
+    const relay = call.relay!;
+    const answer = readOffer(res.body);
+    const offer = readOffer(call.aTx.request.body);
+    const p = negotiatedPayloads(offer.sdp, offer.audio, answer.sdp, answer.audio);
+    call.payloads = { a: p.offerer, b: p.answerer };
+    const peer = (e: typeof answer.endpoint, payload: NegotiatedPayload) => ({ address: e.address, rtpPort: e.port, rtcpPort: e.rtcpPort, payload });
+    if (!answer.endpoint.hold) await relay.setPeer('b', peer(answer.endpoint, p.answerer));
+    if (!offer.endpoint.hold) await relay.setPeer('a', peer(offer.endpoint, p.offerer));
+    return call.originA.render(answer.sdp, call.audioA, this.deps.media.address, relay.a.port);
   }
 
   /** 200 with our answer to the caller: the A-leg dialog starts (RFC 3261 §13.3.1.4). */

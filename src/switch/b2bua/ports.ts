@@ -30,7 +30,8 @@ export type Side = 'a' | 'b';
 export type RelayNotice =
   | { type: 'dtmf'; side: string; digit: string; durationMs: number }
   | { type: 'play-done'; side: string; playId: string }
-  | { type: 'recording-failed'; error: string };
+  | { type: 'recording-failed'; error: string }
+  | { type: 'leg-state'; side: string; state: string; reason?: string };
 
 export type PlaySource = { kind: 'file'; path: string; loop?: boolean } | { kind: 'silence' };
 
@@ -67,6 +68,13 @@ export interface CallRelay {
   stopRecording(): Promise<RecordingResult | null>;
   stats(): Promise<{ a: { quality: SideQuality | null }; b: { quality: SideQuality | null } }>;
   onNotice(listener: (n: RelayNotice) => void): () => void;
+  /** A browser leg offered to one fork (`key`): the SDP to send it. */
+  webrtcOffer(key: string): Promise<string>;
+  /** That fork answered: its browser leg becomes `side`. */
+  webrtcAnswer(side: Side, key: string, sdp: string): Promise<void>;
+  /** A browser's own offer (it placed the call): its leg becomes `side`; our answer is returned. */
+  webrtcAccept(side: Side, key: string, sdp: string): Promise<string>;
+  webrtcDrop(key: string): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -41,7 +41,8 @@ export function readOffer(body: Buffer): { sdp: SessionDescription; audio: numbe
 
 /** Our o= for one leg: a fixed session id and a version that rises with each description sent. */
 export class LegOrigin {
-  private readonly sessId = String(randomInt(1, 2 ** 47));
+  private sessId = String(randomInt(1, 2 ** 47));
+  private user = 'hotline';
   private version = randomInt(1, 2 ** 31);
   /** The last description sent on this leg (offered again for an offerless re-INVITE). */
   last: Buffer | null = null;
@@ -56,11 +57,26 @@ export class LegOrigin {
     return this.last;
   }
 
+  /**
+   * A description made elsewhere (a browser leg's, from werift) becomes this leg's: later ones keep
+   * its o= user and session id, with the version going up from its (RFC 3264 §8).
+   */
+  adopt(body: Buffer): void {
+    const parsed = parseSdp(body.toString('utf8'));
+    if (!parsed.ok) return;
+    const o = parsed.sdp.origin;
+    this.user = o.username;
+    this.sessId = o.sessId;
+    const v = Number(o.sessVersion);
+    this.version = Number.isSafeInteger(v) ? v : 1;
+    this.last = body;
+  }
+
   /** A description of ours sent again, changed (a direction): same session id, next version. */
   again(sdp: SessionDescription): Buffer {
     this.version += 1;
     const address = sdp.origin.address;
-    const origin = { username: 'hotline', sessId: this.sessId, sessVersion: String(this.version), netType: 'IN', addrType: address.includes(':') ? 'IP6' : 'IP4', address };
+    const origin = { username: this.user, sessId: this.sessId, sessVersion: String(this.version), netType: 'IN', addrType: address.includes(':') ? 'IP6' : 'IP4', address };
     this.last = Buffer.from(serializeSdp({ ...sdp, origin }), 'utf8');
     return this.last;
   }
@@ -145,9 +161,9 @@ export function localAnswer(origin: LegOrigin, offered: SdpDirection): Buffer | 
  * The audio format Hotline itself takes from an offer when it ends the media (a conference room,
  * a browser leg): G.711 in the offerer's order of preference, and telephone-event if offered.
  */
-export function chooseG711(offer: SessionDescription, audio: number): NegotiatedPayload | null {
+export function chooseG711(offer: SessionDescription, audio: number, anyProfile = false): NegotiatedPayload | null {
   const m = offer.media[audio];
-  if (!m || m.proto.toUpperCase() !== 'RTP/AVP') return null;
+  if (!m || (!anyProfile && m.proto.toUpperCase() !== 'RTP/AVP')) return null;
   for (const f of m.formats) {
     const pt = Number(f);
     const e = Number.isInteger(pt) ? encodingOf(offer, audio, pt) : null;

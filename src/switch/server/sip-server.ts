@@ -77,6 +77,8 @@ export interface SipServerOptions {
   log?: (level: 'info' | 'warn', msg: string, data?: object) => void;
   timers?: { T1?: number; T2?: number };
   ringTimeoutMs?: number;
+  /** Media policies of calls: hold music, where recordings go, conference rooms, the call log. */
+  calls?: Pick<B2buaDeps, 'holdMusic' | 'recordingPath' | 'isRoom' | 'onCallMedia'>;
 }
 
 const CHALLENGED = new Set(['REGISTER', 'INVITE', 'MESSAGE', 'SUBSCRIBE', 'REFER', 'INFO']);
@@ -141,6 +143,7 @@ export class SipServer {
       bindingsOf: (seatId) => opts.location.bindingsOf(seatId),
       log: (msg, data) => opts.log?.('warn', msg, data),
       ...(opts.ringTimeoutMs !== undefined ? { ringTimeoutMs: opts.ringTimeoutMs } : {}),
+      ...opts.calls,
     };
     this.b2bua = new B2bua(deps);
   }

@@ -66,8 +66,15 @@ function OwnedPhone({ userId, info, children }: { userId: string; info: MyPhone;
   const [audio] = useState(() => {
     const el = new Audio();
     el.autoplay = true;
+    el.hidden = true;
+    el.dataset.testid = 'phone-remote-audio';
     return el;
   });
+  // In the document (hidden) so that tests and accessibility tools find the call's audio.
+  useEffect(() => {
+    document.body.appendChild(audio);
+    return () => audio.remove();
+  }, [audio]);
   const [controller, setController] = useState<PhoneController | null>(null);
 
   useEffect(() => {

@@ -1,0 +1,163 @@
+/**
+ * The agent's browser phone on a real call: headless Chromium (fake microphone playing 1000 Hz)
+ * signed in as alice answers a call from a baresip phone playing 440 Hz. Each side hears the
+ * other's tone (by frequency: the page with WebAudio, baresip in its recording), the agent's DTMF
+ * reaches the server as RFC 4733 events, a hold plays the hold music (a 600 Hz tone here) to the
+ * phone and a resume brings the agent back, and the call's recording has the customer left and
+ * the agent right.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { PROJECT_ROOT, seedDemo } from '../../src/app/index.js';
+import type { DomainEvent } from '../../src/kit/index.js';
+import { dominantFrequency, goertzelPower, parseWav } from '../../src/media/audio/index.js';
+import { createTestApp, type TestApp } from '../support/app.js';
+import { chromiumAvailable, launchChromium } from '../support/browser.js';
+import { baresipAvailable, startBaresip, type Baresip } from '../interop/support/baresip.js';
+import { installAudioProbe } from '../interop/support/chromium.js';
+import { readWav, writeToneWav } from '../interop/support/audio.js';
+
+const WEB = join(PROJECT_ROOT, 'web', 'dist');
+const PASSWORD = 'demo-password-1';
+const ci = process.env.CI === 'true';
+const runnable = ci || (chromiumAvailable() && baresipAvailable());
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const near = (hz: number | null | undefined, want: number, tol = 15) => typeof hz === 'number' && Math.abs(hz - want) <= tol;
+
+type CallData = { call: { id: string; heldBy: string | null }; digit?: string; by?: string; recordings?: { path: string; sha256: string }[] };
+
+/** Which of the tones dominates each 500 ms of a recording (null: quiet). */
+function timeline(samples: Float32Array, rate: number, tones: number[]): (number | null)[] {
+  const win = rate / 2;
+  const out: (number | null)[] = [];
+  for (let o = 0; o + win <= samples.length; o += win) {
+    const part = samples.subarray(o, o + win);
+    const best = dominantFrequency(part, rate, tones);
+    out.push(best.ratio > 0.5 && goertzelPower(part, rate, best.freq) > 1e-4 ? best.freq : null);
+  }
+  return out;
+}
+
+describe.runIf(runnable)('an agent answers a phone call in the browser', () => {
+  let t: TestApp;
+  let browser: Browser;
+  let page: Page;
+  let bob: Baresip;
+  let base: string;
+  let aliceCookie: string;
+  const events: DomainEvent[] = [];
+  const dir = mkdtempSync(join(tmpdir(), 'hotline-agent-call-'));
+
+  const event = async (type: string, pred: (d: CallData) => boolean = () => true, timeoutMs = 15_000): Promise<CallData> => {
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+      const e = events.find((x) => x.type === type && pred(x.data as CallData));
+      if (e) return e.data as CallData;
+      if (Date.now() > end) throw new Error(`no ${type} event; saw ${events.map((x) => x.type).join(', ')}`);
+      await sleep(50);
+    }
+  };
+
+  beforeAll(async () => {
+    if (!existsSync(join(WEB, 'index.html'))) execFileSync('npm', ['run', 'build:web'], { cwd: PROJECT_ROOT, stdio: 'ignore' });
+    const mic = join(dir, 'agent-mic.wav');
+    writeToneWav(mic, { frequencyHz: 1000, durationMs: 60_000, sampleRate: 48_000, amplitude: 0.4 });
+    const music = join(dir, 'hold.wav');
+    writeToneWav(music, { frequencyHz: 600, durationMs: 10_000, sampleRate: 16_000, amplitude: 0.4 });
+    t = await createTestApp(
+      'sqlite',
+      { demoPassword: PASSWORD, sipHost: '127.0.0.1', sipPort: 0, rtpPortMin: 46000, rtpPortMax: 46199, holdMusic: music, sipRateLimit: 0, dataDir: dir },
+      { webRoot: WEB },
+    );
+    await seedDemo(t.app);
+    base = await t.app.listen();
+    t.app.bus.subscribe((e) => void events.push(e));
+    aliceCookie = await t.signIn('alice@demo.test', PASSWORD);
+    browser = await launchChromium([
+      '--use-fake-ui-for-media-stream',
+      '--use-fake-device-for-media-stream',
+      `--use-file-for-fake-audio-capture=${mic}`,
+      '--autoplay-policy=no-user-gesture-required',
+    ]);
+    page = await (await browser.newContext({ locale: 'en-US' })).newPage();
+    await page.goto(base + '/');
+    await page.getByTestId('signin-email').fill('alice@demo.test');
+    await page.getByTestId('signin-password').fill(PASSWORD);
+    await page.getByTestId('signin-submit').click();
+    await page.locator('[data-testid="phone-status"][data-state="registered"]').waitFor({ timeout: 20_000 });
+    await installAudioProbe(page);
+    const sipPort = t.app.phone.sip()!.port('udp')!;
+    bob = await startBaresip({
+      name: 'bob',
+      account: { username: '1002', password: PASSWORD, domain: `127.0.0.1:${sipPort}`, transport: 'udp', regint: 600 },
+      toneHz: 440,
+    });
+    await bob.waitRegistered(15_000);
+  }, 120_000);
+
+  afterAll(async () => {
+    await bob?.stop();
+    await browser?.close();
+    await t?.dispose();
+  });
+
+  it('talks both ways, sends DTMF, holds with music, resumes and records', { timeout: 120_000 }, async () => {
+    const sipPort = t.app.phone.sip()!.port('udp')!;
+    await bob.dial(`sip:1001@127.0.0.1:${sipPort}`);
+    await page.getByTestId('incoming-call').waitFor({ timeout: 15_000 });
+    await page.getByTestId('incoming-call-answer').click();
+    const answered = await event('call.answered');
+    const callId = answered.call.id;
+    await bob.waitEvent((e) => e.type === 'CALL_ESTABLISHED', 15_000);
+
+    const rec = await t.app.http.inject({ method: 'POST', url: `/api/v1/calls/${callId}/recording`, headers: { cookie: aliceCookie }, payload: { action: 'start' } });
+    expect(rec.statusCode, rec.body).toBe(200);
+    expect(rec.json()).toMatchObject({ recording: 'on' });
+
+    // The agent hears the phone's 440 Hz.
+    const heard = await page.evaluate(async () => {
+      const el = document.querySelector('[data-testid="phone-remote-audio"]') as HTMLAudioElement;
+      return (window as unknown as { hotlineProbe: { dominantHz(s: MediaStream, ms: number): Promise<{ dominantHz: number | null }> } }).hotlineProbe.dominantHz(el.srcObject as MediaStream, 1500);
+    });
+    expect(near(heard.dominantHz, 440), JSON.stringify(heard)).toBe(true);
+
+    // DTMF from the dialpad arrives at the server as RFC 4733 events from the agent's side.
+    if (!(await page.getByTestId('phone-key-5').isVisible())) await page.getByTestId('phone-status').click();
+    await page.getByTestId('phone-key-5').click();
+    expect(await event('call.dtmf', (d) => d.digit === '5')).toMatchObject({ by: 'callee' });
+
+    await sleep(1500);
+    await page.getByTestId('phone-hold').click();
+    await event('call.updated', (d) => d.call.heldBy === 'callee');
+    await sleep(2500);
+    await page.getByTestId('phone-hold').click();
+    await event('call.updated', (d) => d.call.heldBy === null && events.some((e) => e.type === 'call.updated' && (e.data as CallData).call.heldBy === 'callee'));
+    await sleep(2000);
+
+    await bob.hangup();
+    const media = await event('call.media');
+    await event('call.ended');
+
+    // The phone heard the agent, then the hold music, then the agent again.
+    const bobHeard = readWav(bob.recordingPath);
+    const seq = timeline(bobHeard.samples, bobHeard.sampleRate, [1000, 600, 440]).filter((x) => x !== null);
+    const runs = seq.filter((x, i) => i === 0 || x !== seq[i - 1]);
+    expect(runs, JSON.stringify(seq)).toEqual([1000, 600, 1000]);
+
+    // The recording: customer (the phone) left, what the customer heard right; checksum on close.
+    expect(media.recordings).toHaveLength(1);
+    const file = media.recordings![0]!;
+    const wav = parseWav(readFileSync(file.path));
+    expect(wav).toMatchObject({ sampleRate: 8000, channels: 2 });
+    const [left, right] = wav.channelData as [Float32Array, Float32Array];
+    const first = (ch: Float32Array) => ch.subarray(0, 8000);
+    expect(dominantFrequency(first(left), 8000, [440, 1000, 600])).toMatchObject({ freq: 440 });
+    expect(dominantFrequency(first(right), 8000, [440, 1000, 600])).toMatchObject({ freq: 1000 });
+    expect(timeline(right, 8000, [1000, 600, 440]).filter((x) => x !== null)).toContain(600);
+    expect(readFileSync(`${file.path}.sha256`, 'utf8')).toContain(file.sha256);
+  });
+});
