@@ -88,6 +88,8 @@ export interface Relay {
 
 export interface ConferenceMember {
   readonly id: string;
+  /** For a browser member: the SDP answer to its WebRTC offer. */
+  readonly answer: string | null;
   /** Where the member's phone sends RTP (RTCP on port + 1). */
   readonly local: Endpoint;
   setPeer(peer: PeerSpec): Promise<void>;
@@ -100,7 +102,8 @@ export interface ConferenceMember {
 
 export interface Conference {
   readonly id: string;
-  addMember(opts?: { peer?: PeerSpec; mode?: MemberMode }): Promise<ConferenceMember>;
+  /** A phone (RTP to `local`, peer from its SDP), or a browser (`webrtcOffer` answered in `answer`). */
+  addMember(opts?: { peer?: PeerSpec; mode?: MemberMode; webrtcOffer?: string }): Promise<ConferenceMember>;
   onNotice(listener: NoticeListener): () => void;
   /** Closes every member's leg; safe to repeat. */
   close(): Promise<void>;
@@ -329,6 +332,10 @@ export class MediaEngine {
       allocate: () => this.ports.allocate(1)[0]!,
       free: (p) => this.ports.free(p),
       host: this.opts.host,
+      webrtc: (port) => {
+        if (!this.opts.webrtcHost) throw new MediaError('MEDIA_WEBRTC_FAILED', 'browser legs need webrtcHost (an interface address browsers can reach)');
+        return { host: this.opts.webrtcHost, ports: [port, port + 1], iceServers: this.opts.iceServers ?? [] };
+      },
     });
     slot.conferences.set(id, conf);
     return conf;
@@ -530,6 +537,8 @@ interface PortSource {
   allocate(): number;
   free(port: number): void;
   host: string;
+  /** Where a browser member on the pair at `port` binds its ICE socket. */
+  webrtc(port: number): WebRtcBindSpec;
 }
 
 class ConferenceHandle implements Conference {
@@ -552,13 +561,23 @@ class ConferenceHandle implements Conference {
     return this.#slot.client;
   }
 
-  async addMember(opts: { peer?: PeerSpec; mode?: MemberMode } = {}): Promise<ConferenceMember> {
+  async addMember(opts: { peer?: PeerSpec; mode?: MemberMode; webrtcOffer?: string } = {}): Promise<ConferenceMember> {
     for (let attempt = 1; ; attempt++) {
       const client = this.#client();
       const port = this.#ports.allocate();
       const member = randomUUID();
+      let answer: string | null;
       try {
-        await client.call('addMember', { conference: this.id, member, host: this.#ports.host, port, ...(opts.peer ? { peer: { ...opts.peer } } : {}), ...(opts.mode ? { mode: { ...opts.mode } } : {}) });
+        const browser = opts.webrtcOffer !== undefined ? { webrtcOffer: opts.webrtcOffer, bind: this.#ports.webrtc(port) } : {};
+        answer = await client.call('addMember', {
+          conference: this.id,
+          member,
+          host: this.#ports.host,
+          port,
+          ...(opts.peer ? { peer: { ...opts.peer } } : {}),
+          ...(opts.mode ? { mode: { ...opts.mode } } : {}),
+          ...browser,
+        });
       } catch (e) {
         this.#ports.free(port);
         if (e instanceof MediaError && e.code === 'MEDIA_PORT_IN_USE' && attempt < BIND_ATTEMPTS) continue;
@@ -575,6 +594,7 @@ class ConferenceHandle implements Conference {
       };
       return {
         id: member,
+        answer,
         local: { address: this.#address, port },
         setPeer: async (peer) => void (await call('setMember', { conference: this.id, member, peer: { ...peer } })),
         setMode: async (mode) => void (await call('setMember', { conference: this.id, member, mode: { ...mode } })),

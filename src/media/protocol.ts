@@ -145,7 +145,8 @@ export interface MediaOps {
   webrtcAccept: { args: { id: string; side: Side; key: string; sdp: string; bind: WebRtcBindSpec }; result: string };
   webrtcDrop: { args: { id: string; key: string }; result: null };
   createConference: { args: { id: string }; result: null };
-  addMember: { args: { conference: string; member: string; host: string; port: number; peer?: PeerSpec; mode?: MemberMode }; result: null };
+  /** A phone's member (RTP on `port`), or a browser's (its WebRTC offer answered; the answer is returned). */
+  addMember: { args: { conference: string; member: string; host: string; port: number; peer?: PeerSpec; mode?: MemberMode; webrtcOffer?: string; bind?: WebRtcBindSpec }; result: string | null };
   setMember: { args: { conference: string; member: string; peer?: PeerSpec; mode?: MemberMode }; result: null };
   memberPlay: { args: { conference: string; member: string; playId: string; spec: PlaySpec | null }; result: null };
   memberStats: { args: { conference: string; member: string }; result: SideStats };

@@ -9,7 +9,7 @@
 import { MediaError } from './errors.js';
 import type { GraphContext } from './graph/context.js';
 import { Flow, MIN_RTCP, MIN_RTP } from './graph/flow.js';
-import { RtpLeg } from './graph/leg.js';
+import { RtpLeg, type LegEvents } from './graph/leg.js';
 import { GraphNode } from './graph/node.js';
 import type { TickTarget } from './graph/scheduler.js';
 import { bindAll, checkPeer } from './graph/sockets.js';
@@ -31,10 +31,7 @@ export { RELATCH_AFTER_MS } from './graph/flow.js';
 export async function openLeg(id: string, host: string, port: number, ctx: GraphContext): Promise<{ leg: RtpLeg; family: 4 | 6 }> {
   const { sockets, family } = await bindAll(host, [port, port + 1]);
   const now = () => ctx.now();
-  const leg = new RtpLeg(id, new Flow(sockets[0]!, MIN_RTP, now), new Flow(sockets[1]!, MIN_RTCP, now), {
-    dtmf: (l, digit, durationMs) => ctx.notify({ type: 'dtmf', owner: ownerOf(l.id), side: sideOf(l.id), digit, durationMs }),
-    playDone: (l, playId) => ctx.notify({ type: 'play-done', owner: ownerOf(l.id), side: sideOf(l.id), playId }),
-  });
+  const leg = new RtpLeg(id, new Flow(sockets[0]!, MIN_RTP, now), new Flow(sockets[1]!, MIN_RTCP, now), legEvents(ctx));
   return { leg, family };
 }
 
@@ -51,6 +48,37 @@ export function applyPeer(leg: RtpLeg, peer: PeerSpec, family: 4 | 6, ctx: Graph
   leg.scheduler = ctx.scheduler;
   if (leg.anchored && !leg.closed) ctx.scheduler.add(leg);
   else ctx.scheduler.delete(leg);
+}
+
+/** A werift leg whose transport state is reported as `leg-state` notices of `owner`/`key`. */
+export function newWebRtcLeg(owner: string, key: string, bind: WebRtcBind, ctx: GraphContext): Promise<WebRtcLeg> {
+  const notify = (state: string, reason?: string) => ctx.notify({ type: 'leg-state', owner, side: key, state, ...(reason ? { reason } : {}) });
+  return WebRtcLeg.create({
+    host: bind.host,
+    portRange: bind.ports,
+    iceServers: bind.iceServers,
+    onEvent: (e) => (e.type === 'connected' ? notify('connected') : e.type === 'failed' ? notify('failed', e.reason) : notify(e.by === 'peer' ? 'closed' : 'released')),
+  });
+}
+
+/** A negotiated werift leg as an anchored RTP leg of the graph (PCMU, its telephone-event), ticking. */
+export function wrapWebRtc(id: string, w: WebRtcLeg, host: string, events: LegEvents, ctx: GraphContext): RtpLeg {
+  const pts = w.negotiated;
+  if (!pts) throw new MediaError('MEDIA_WEBRTC_FAILED', 'the browser leg negotiated no payload types');
+  const at = { address: host, port: 0 };
+  const leg = new RtpLeg(id, new WebRtcPath(w, at, () => ctx.now()), new NoPath(at), events);
+  leg.scheduler = ctx.scheduler;
+  leg.setPayload({ codec: 'pcmu', pt: pts.pcmu, dtmfPt: pts.telephoneEvent ?? null });
+  ctx.scheduler.add(leg);
+  return leg;
+}
+
+/** The events of legs owned by `owner`: notices to the main thread, by leg id `<owner>/<side>`. */
+export function legEvents(ctx: GraphContext): LegEvents {
+  return {
+    dtmf: (l, digit, durationMs) => ctx.notify({ type: 'dtmf', owner: ownerOf(l.id), side: sideOf(l.id), digit, durationMs }),
+    playDone: (l, playId) => ctx.notify({ type: 'play-done', owner: ownerOf(l.id), side: sideOf(l.id), playId }),
+  };
 }
 
 export function sideStats(leg: RtpLeg): SideStats {
@@ -182,22 +210,12 @@ export class RelayCore extends GraphNode {
   }
 
   private newWebRtc(key: string, bind: WebRtcBind): Promise<WebRtcLeg> {
-    const notify = (state: string, reason?: string) => this.ctx.notify({ type: 'leg-state', owner: this.id, side: key, state, ...(reason ? { reason } : {}) });
-    return WebRtcLeg.create({
-      host: bind.host,
-      portRange: bind.ports,
-      iceServers: bind.iceServers,
-      onEvent: (e) => (e.type === 'connected' ? notify('connected') : e.type === 'failed' ? notify('failed', e.reason) : notify(e.by === 'peer' ? 'closed' : 'released')),
-    });
+    return newWebRtcLeg(this.id, key, bind, this.ctx);
   }
 
   /** A negotiated browser leg takes the place of side `side`'s RTP leg (which stays bound, idle, until the call ends). */
   private install(side: Side, key: string, w: WebRtcLeg, host: string): void {
-    const pts = w.negotiated;
-    if (!pts) throw new MediaError('MEDIA_WEBRTC_FAILED', 'the browser leg negotiated no payload types');
-    const at = { address: host, port: 0 };
-    const now = () => this.ctx.now();
-    const leg = new RtpLeg(`${this.id}/${side}`, new WebRtcPath(w, at, now), new NoPath(at), this.legs[side].events);
+    const leg = wrapWebRtc(`${this.id}/${side}`, w, host, this.legs[side].events, this.ctx);
     this.adopt(leg);
     const old = this.legs[side];
     const other = side === 'a' ? this.legs.b : this.legs.a;
@@ -207,9 +225,6 @@ export class RelayCore extends GraphNode {
     this.legs[side] = leg;
     leg.partner = other;
     other.partner = leg;
-    leg.scheduler = this.ctx.scheduler;
-    leg.setPayload({ codec: 'pcmu', pt: pts.pcmu, dtmfPt: pts.telephoneEvent ?? null });
-    this.ctx.scheduler.add(leg);
     this.rebridge();
     void key;
   }

@@ -11,7 +11,7 @@ import { Conference } from './graph/conference.js';
 import { TickScheduler } from './graph/scheduler.js';
 import { PromptCache } from './graph/sources.js';
 import type { MediaNotice, WorkerInit, WorkerMessage } from './protocol.js';
-import { RelayCore, applyPeer, openLeg, sideStats } from './relay-core.js';
+import { RelayCore, applyPeer, legEvents, newWebRtcLeg, openLeg, sideStats, wrapWebRtc } from './relay-core.js';
 
 if (!parentPort) throw new Error('media/worker.ts must run in a worker thread');
 const port = parentPort;
@@ -112,9 +112,28 @@ serve(port, {
     conferences.set(id, { conf: new Conference(id, ctx), families: new Map() });
     return null;
   },
-  async addMember({ conference: cid, member, host, port: p, peer, mode }) {
+  async addMember({ conference: cid, member, host, port: p, peer, mode, webrtcOffer, bind }) {
     const c = conference(cid);
     if (c.conf.members.has(member)) throw new MediaError('MEDIA_BAD_REQUEST', `member ${member} exists`);
+    if (webrtcOffer !== undefined) {
+      if (!bind) throw new MediaError('MEDIA_BAD_REQUEST', 'a browser member needs where to bind');
+      const w = await newWebRtcLeg(cid, member, bind, ctx);
+      let answer: string;
+      try {
+        answer = await w.answer(webrtcOffer);
+      } catch (e) {
+        await w.close();
+        throw e;
+      }
+      const leg = wrapWebRtc(`${cid}/${member}`, w, bind.host, legEvents(ctx), ctx);
+      if (c.conf.closed) {
+        await leg.close();
+        throw new MediaError('MEDIA_NOT_FOUND', `conference ${cid} was closed`);
+      }
+      c.conf.add(member, leg, mode);
+      c.families.set(member, bind.host.includes(':') ? 6 : 4);
+      return answer;
+    }
     const { leg, family } = await openLeg(`${cid}/${member}`, host, p, ctx);
     try {
       if (peer) applyPeer(leg, peer, family, ctx);

@@ -30,6 +30,48 @@ const near = (hz: number | null | undefined, want: number, tol = 15) => typeof h
 
 type CallData = { call: { id: string; heldBy: string | null }; digit?: string; by?: string; recordings?: { path: string; sha256: string }[] };
 
+/** The dominant frequency of the call audio the browser phone plays (page code as text: no DOM types here). */
+function heardInPage(page: Page, ms = 1500): Promise<{ dominantHz: number | null }> {
+  return page.evaluate(`window.hotlineProbe.dominantHz(document.querySelector('[data-testid="phone-remote-audio"]').srcObject, ${ms})`);
+}
+
+/** Power (dB, averaged spectrum) at each of `freqs` in the browser phone's call audio. */
+function powersInPage(page: Page, freqs: number[], ms = 2000): Promise<number[]> {
+  return page.evaluate(`(async () => {
+    const stream = document.querySelector('[data-testid="phone-remote-audio"]').srcObject;
+    const ctx = new AudioContext({ sampleRate: 48000 });
+    await ctx.resume();
+    const an = ctx.createAnalyser();
+    an.fftSize = 8192;
+    an.smoothingTimeConstant = 0;
+    ctx.createMediaStreamSource(stream).connect(an);
+    const bins = new Float32Array(an.frequencyBinCount);
+    const sum = new Float64Array(an.frequencyBinCount);
+    const end = performance.now() + ${ms};
+    while (performance.now() < end) {
+      await new Promise((r) => setTimeout(r, 100));
+      an.getFloatFrequencyData(bins);
+      for (let i = 0; i < bins.length; i++) sum[i] += 10 ** (bins[i] / 10);
+    }
+    await ctx.close();
+    const hz = 48000 / an.fftSize;
+    return ${JSON.stringify(freqs)}.map((f) => {
+      const k = Math.round(f / hz);
+      return 10 * Math.log10(Math.max(sum[k - 1], sum[k], sum[k + 1]) + 1e-20);
+    });
+  })()`);
+}
+
+/** The median power per 20 ms frame at `freq` over the last `ms` of a recording. */
+function tail(samples: Float32Array, rate: number, freq: number, ms = 2000): number {
+  const frame = rate / 50;
+  const start = Math.max(0, samples.length - (rate * ms) / 1000);
+  const p: number[] = [];
+  for (let o = start; o + frame <= samples.length; o += frame) p.push(goertzelPower(samples, rate, freq, o, frame));
+  p.sort((a, b) => a - b);
+  return p[Math.floor(p.length / 2)] ?? 0;
+}
+
 /** Which of the tones dominates each 500 ms of a recording (null: quiet). */
 function timeline(samples: Float32Array, rate: number, tones: number[]): (number | null)[] {
   const win = rate / 2;
@@ -119,10 +161,7 @@ describe.runIf(runnable)('an agent answers a phone call in the browser', () => {
     expect(rec.json()).toMatchObject({ recording: 'on' });
 
     // The agent hears the phone's 440 Hz.
-    const heard = await page.evaluate(async () => {
-      const el = document.querySelector('[data-testid="phone-remote-audio"]') as HTMLAudioElement;
-      return (window as unknown as { hotlineProbe: { dominantHz(s: MediaStream, ms: number): Promise<{ dominantHz: number | null }> } }).hotlineProbe.dominantHz(el.srcObject as MediaStream, 1500);
-    });
+    const heard = await heardInPage(page);
     expect(near(heard.dominantHz, 440), JSON.stringify(heard)).toBe(true);
 
     // DTMF from the dialpad arrives at the server as RFC 4733 events from the agent's side.
@@ -159,5 +198,53 @@ describe.runIf(runnable)('an agent answers a phone call in the browser', () => {
     expect(dominantFrequency(first(right), 8000, [440, 1000, 600])).toMatchObject({ freq: 1000 });
     expect(timeline(right, 8000, [1000, 600, 440]).filter((x) => x !== null)).toContain(600);
     expect(readFileSync(`${file.path}.sha256`, 'utf8')).toContain(file.sha256);
+  });
+
+  it('joins the agent and two phones in a conference room: each hears the other two', { timeout: 120_000 }, async () => {
+    const sipPort = t.app.phone.sip()!.port('udp')!;
+    const carol = await startBaresip({
+      name: 'carol',
+      account: { username: '1003', password: PASSWORD, domain: `127.0.0.1:${sipPort}`, transport: 'udp', regint: 600 },
+      toneHz: 700,
+    });
+    try {
+      await carol.waitRegistered(15_000);
+      if (!(await page.getByTestId('phone-dial-input').isVisible())) await page.getByTestId('phone-status').click();
+      await page.getByTestId('phone-dial-input').fill('8000');
+      await page.getByTestId('phone-dial-call').click();
+      await event('call.answered', (d) => (d.call as { to?: string }).to === '8000');
+      await bob.dial(`sip:8000@127.0.0.1:${sipPort}`);
+      await carol.dial(`sip:8000@127.0.0.1:${sipPort}`);
+      await bob.waitEvent((e) => e.type === 'CALL_ESTABLISHED', 15_000);
+      await carol.waitEvent((e) => e.type === 'CALL_ESTABLISHED', 15_000);
+      await sleep(2500);
+
+      // The agent hears both phones, not itself.
+      const [p440, p700, p1000] = await powersInPage(page, [440, 700, 1000]);
+      expect(p440! - p1000!, `440 ${p440} 700 ${p700} 1000 ${p1000}`).toBeGreaterThan(20);
+      expect(p700! - p1000!, `440 ${p440} 700 ${p700} 1000 ${p1000}`).toBeGreaterThan(20);
+
+      await bob.hangup();
+      await carol.hangup();
+      await sleep(300);
+      // Each phone heard the agent and the other phone, and not itself.
+      const heard = (b: Baresip) => {
+        const w = readWav(b.recordingPath);
+        return Object.fromEntries([440, 700, 1000].map((f) => [f, tail(w.samples, w.sampleRate, f, 1500)]));
+      };
+      const byBob = heard(bob);
+      const byCarol = heard(carol);
+      // Chrome's audio processing (noise suppression, gain control) takes the agent's steady tone
+      // down by some 20 dB, so the agent is checked against the phone's own tone with less margin.
+      expect(byBob[1000]!, JSON.stringify(byBob)).toBeGreaterThan(3 * byBob[440]!);
+      expect(byBob[700]!, JSON.stringify(byBob)).toBeGreaterThan(100 * byBob[440]!);
+      expect(byCarol[1000]!, JSON.stringify(byCarol)).toBeGreaterThan(3 * byCarol[700]!);
+      expect(byCarol[440]!, JSON.stringify(byCarol)).toBeGreaterThan(100 * byCarol[700]!);
+      for (const by of [byBob, byCarol]) expect(by[1000]!, JSON.stringify(by)).toBeGreaterThan(1e-4);
+      await page.getByTestId('phone-hangup').click();
+      await expect.poll(() => t.app.phone.calls((events[0]!.tenantId as string) ?? '').length, { timeout: 10_000 }).toBe(0);
+    } finally {
+      await carol.stop();
+    }
   });
 });

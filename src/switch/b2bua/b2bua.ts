@@ -117,6 +117,8 @@ export class Call {
   heldBy: 'a' | 'b' | null = null;
   recording: 'off' | 'on' | 'paused' = 'off';
   readonly recordings: RecordingResult[] = [];
+  /** The caller is a browser: its WebRTC leg (side a) and the answer it gets from that leg. */
+  browserA: { key: string; answer: Buffer } | null = null;
   /** A call into a conference room: its place in the mix (no B leg). */
   room: { key: string; member: RoomMember } | null = null;
 
@@ -225,7 +227,8 @@ export class B2bua {
       }
       // The caller's side is known from the offer: set it with the allocation (one round trip
       // to the media worker instead of two).
-      const peerA = offer.endpoint.hold ? undefined : { address: offer.endpoint.address, rtpPort: offer.endpoint.port, rtcpPort: offer.endpoint.rtcpPort };
+      const browser = isWebRtc(offer.sdp, offer.audio);
+      const peerA = offer.endpoint.hold || browser ? undefined : { address: offer.endpoint.address, rtpPort: offer.endpoint.port, rtcpPort: offer.endpoint.rtcpPort };
       call.relay = await this.deps.media.createRelay(peerA ? { a: peerA } : {});
       if ((call.state as CallState) === CallState.Ended) {
         void call.relay.close();
@@ -234,15 +237,28 @@ export class B2bua {
       call.relay.onNotice((n) => {
         if (n.type === 'dtmf') this.publish(call, 'call.dtmf', { digit: n.digit, durationMs: n.durationMs, by: n.side === 'a' ? 'caller' : 'callee', via: 'rfc4733' });
         // The browser's media died (ICE/DTLS failure, consent lost): the call cannot go on.
-        if (n.type === 'leg-state' && (n.state === 'failed' || n.state === 'closed') && call.state === CallState.Answered && call.bFork?.id === n.side) {
+        const browserSide = n.type === 'leg-state' && (call.bFork?.id === n.side || call.browserA?.key === n.side);
+        if (n.type === 'leg-state' && browserSide && (n.state === 'failed' || n.state === 'closed') && call.state === CallState.Answered) {
           this.deps.log?.('browser media ended', { call: call.id, state: n.state, reason: n.reason });
           this.hangup(call, null, 'error');
         }
       });
       call.audioA = offer.audio;
       if ((call.state as CallState) === CallState.Ended) return; // cancelled meanwhile; end() closed the relay
-      const body = call.originB.render(offer.sdp, offer.audio, this.deps.media.address, call.relay.b.port);
-      call.audioB = offer.audio;
+      let body: Buffer;
+      if (browser) {
+        // An agent dialling from the browser: its WebRTC leg answers it, and the callee is offered
+        // plain G.711 by Hotline (the browser's ICE and DTLS mean nothing beyond its own leg).
+        const key = newId();
+        const answer = await call.relay.webrtcAccept('a', key, req.body.toString('utf8'));
+        if ((call.state as CallState) === CallState.Ended) return;
+        call.browserA = { key, answer: Buffer.from(answer, 'utf8') };
+        body = call.originB.again(plainAudioSdp({ address: this.deps.media.address, port: call.relay.b.port, payload: { codec: 'pcmu', pt: 0, dtmfPt: 101 }, direction: 'sendrecv' }));
+        call.audioB = 0;
+      } else {
+        body = call.originB.render(offer.sdp, offer.audio, this.deps.media.address, call.relay.b.port);
+        call.audioB = offer.audio;
+      }
       call.transition(CallState.Ringing);
       const maxForwards = Math.max(0, (req.maxForwards ?? 70) - 1);
       if (maxForwards === 0) return this.fail(call, 483, 'error', 'Too Many Hops');
@@ -431,7 +447,7 @@ export class B2bua {
   private async forwardProvisional(call: Call, fork: Fork, res: SipResponse): Promise<void> {
     let body: Buffer | undefined;
     // Early media (RFC 3960): the first fork that sends SDP in a 1xx gets the relay's b side.
-    if (res.body.length > 0 && !call.bFork && call.relay && !fork.webrtc) {
+    if (res.body.length > 0 && !call.bFork && call.relay && !fork.webrtc && !call.browserA) {
       try {
         const answer = readOffer(res.body);
         if (!answer.endpoint.hold) await call.relay.setPeer('b', { address: answer.endpoint.address, rtpPort: answer.endpoint.port, rtcpPort: answer.endpoint.rtcpPort });
@@ -495,15 +511,19 @@ export class B2bua {
   private async browserAnswered(call: Call, fork: Fork, res: SipResponse): Promise<Buffer> {
     const relay = call.relay!;
     const offer = readOffer(call.aTx.request.body);
-    const a = chooseG711(offer.sdp, offer.audio);
+    const a = chooseG711(offer.sdp, offer.audio, call.browserA !== null);
     if (!a) throw new SdpError(488, 'the caller offered no G.711 for the browser leg');
     const answer = readOffer(res.body);
     const b = chooseG711(answer.sdp, answer.audio, true);
     if (!b) throw new SdpError(488, 'the browser answered without PCMU');
     await relay.webrtcAnswer('b', fork.id, res.body.toString('utf8'));
     call.payloads = { a, b };
-    if (!offer.endpoint.hold) await relay.setPeer('a', { address: offer.endpoint.address, rtpPort: offer.endpoint.port, rtcpPort: offer.endpoint.rtcpPort, payload: a });
     call.originB.adopt(fork.offer!);
+    if (call.browserA) {
+      call.originA.adopt(call.browserA.answer);
+      return call.browserA.answer;
+    }
+    if (!offer.endpoint.hold) await relay.setPeer('a', { address: offer.endpoint.address, rtpPort: offer.endpoint.port, rtcpPort: offer.endpoint.rtcpPort, payload: a });
     return call.originA.again(plainAudioSdp({ address: this.deps.media.address, port: relay.a.port, payload: a, direction: answerDirection(offer.endpoint.direction) }));
   }
 
@@ -511,6 +531,18 @@ export class B2bua {
   private async phoneAnswered(call: Call, res: SipResponse): Promise<Buffer> {
     const relay = call.relay!;
     const answer = readOffer(res.body);
+    if (call.browserA) {
+      // We offered the phone plain G.711; the browser already has its answer from its own leg.
+      const ours = readOffer(call.originB.last!);
+      const p = negotiatedPayloads(ours.sdp, ours.audio, answer.sdp, answer.audio);
+      const offer = readOffer(call.aTx.request.body);
+      const a = chooseG711(offer.sdp, offer.audio, true);
+      if (!a || p.answerer.codec === 'opaque') throw new SdpError(488, 'the callee answered without G.711');
+      call.payloads = { a, b: p.answerer };
+      if (!answer.endpoint.hold) await relay.setPeer('b', { address: answer.endpoint.address, rtpPort: answer.endpoint.port, rtcpPort: answer.endpoint.rtcpPort, payload: p.answerer });
+      call.originA.adopt(call.browserA.answer);
+      return call.browserA.answer;
+    }
     const offer = readOffer(call.aTx.request.body);
     const p = negotiatedPayloads(offer.sdp, offer.audio, answer.sdp, answer.audio);
     call.payloads = { a: p.offerer, b: p.answerer };
@@ -558,7 +590,8 @@ export class B2bua {
       const se = e as SdpError;
       return this.fail(call, se.status ?? 488, 'media-refused', se.status === 400 ? 'Bad Request' : 'Not Acceptable Here', se.message);
     }
-    const payload = chooseG711(offer.sdp, offer.audio);
+    const browser = isWebRtc(offer.sdp, offer.audio);
+    const payload = chooseG711(offer.sdp, offer.audio, browser);
     if (!payload) return this.fail(call, 488, 'media-refused', 'Not Acceptable Here', 'conference rooms need G.711 (PCMU or PCMA)');
     const key = `${call.tenantId}\u0000${number}`;
     let room = this.rooms.get(key);
@@ -581,7 +614,9 @@ export class B2bua {
     try {
       const conf = await room.conf;
       const e = offer.endpoint;
-      member = await conf.addMember(e.hold ? {} : { peer: { address: e.address, rtpPort: e.port, rtcpPort: e.rtcpPort, payload } });
+      member = await conf.addMember(
+        browser ? { webrtcOffer: req.body.toString('utf8') } : e.hold ? {} : { peer: { address: e.address, rtpPort: e.port, rtcpPort: e.rtcpPort, payload } },
+      );
     } catch (e) {
       this.deps.log?.('conference join failed', { err: String(e) });
       void this.leaveRoom(key);
@@ -595,7 +630,13 @@ export class B2bua {
       return;
     }
     call.payloads = { a: payload, b: payload };
-    const body = call.originA.again(plainAudioSdp({ address: this.deps.media.address, port: member.local.port, payload, direction: answerDirection(offer.endpoint.direction) }));
+    let body: Buffer;
+    if (browser && member.answer) {
+      body = Buffer.from(member.answer, 'utf8');
+      call.originA.adopt(body);
+    } else {
+      body = call.originA.again(plainAudioSdp({ address: this.deps.media.address, port: member.local.port, payload, direction: answerDirection(offer.endpoint.direction) }));
+    }
     call.transition(CallState.Ringing);
     this.answerCaller(call, body);
   }
@@ -1054,6 +1095,13 @@ export class B2bua {
       data: { call: call.view(), ...extra },
     });
   }
+}
+
+/** A browser's offer: DTLS-SRTP with ICE (RFC 8827), not something a plain RTP peer can take. */
+function isWebRtc(sdp: { media: { proto: string; attributes: { name: string }[] }[]; attributes: { name: string }[] }, audio: number): boolean {
+  const m = sdp.media[audio];
+  if (!m) return false;
+  return /SAVPF|UDP\/TLS/i.test(m.proto) || m.attributes.some((a) => a.name === 'fingerprint') || sdp.attributes.some((a) => a.name === 'fingerprint');
 }
 
 function quoteDisplay(name: string): string {

@@ -95,6 +95,8 @@ export interface MemberMode {
 /** One caller's place in a conference room's mix. */
 export interface RoomMember {
   readonly id: string;
+  /** A browser member's SDP answer to its WebRTC offer. */
+  readonly answer: string | null;
   readonly local: RelaySide;
   setPeer(peer: RelayPeer): Promise<void>;
   setMode(mode: MemberMode): Promise<void>;
@@ -104,7 +106,7 @@ export interface RoomMember {
 }
 
 export interface RoomConference {
-  addMember(opts?: { peer?: RelayPeer; mode?: MemberMode }): Promise<RoomMember>;
+  addMember(opts?: { peer?: RelayPeer; mode?: MemberMode; webrtcOffer?: string }): Promise<RoomMember>;
   /** `side` of a notice is the member id. */
   onNotice(listener: (n: RelayNotice) => void): () => void;
   close(): Promise<void>;
