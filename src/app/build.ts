@@ -102,6 +102,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
         settings: (t) => phone.settings(t),
         calls: (t) => phone.calls(t),
         recordCall: (t, id, action) => phone.recordCall(t, id, action),
+        callLog: phone.callLog,
         iceServers: iceServersOf(config),
       }),
     ],

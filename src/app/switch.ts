@@ -13,8 +13,8 @@ import type { AccountsRepo } from '../accounts/index.js';
 import type { SipSettings } from '../api/index.js';
 import { iceServersOf, type Config } from '../config/index.js';
 import { AppError, type Clock, type EventBus } from '../kit/index.js';
-import { MediaEngine, repairRecordings } from '../media/index.js';
-import { KyselyBindingsRepo, KyselySeatsRepo, KyselySipTenants, type Store } from '../store/index.js';
+import { MediaEngine, repairRecordings, sealRecording } from '../media/index.js';
+import { KyselyBindingsRepo, KyselyCallLog, KyselySeatsRepo, KyselySipTenants, type Store } from '../store/index.js';
 import type { DigestAlgorithm, SipWebSocket } from '../sip/index.js';
 import { Location, SeatsService, SipGuard, SipServer, type CallView, type SecurityEvent } from '../switch/index.js';
 import type { WebSocketOwner } from '../switch/server/ws-owners.js';
@@ -37,6 +37,8 @@ export interface SwitchParts {
   settings(tenantId: string): Promise<SipSettings>;
   calls(tenantId: string): CallView[];
   recordCall(tenantId: string, callId: string, action: 'start' | 'pause' | 'resume' | 'stop'): Promise<CallView>;
+  /** Finished calls, their quality and recordings; each tenant's recording announcement. */
+  callLog: KyselyCallLog;
   start(): Promise<void>;
   close(): Promise<void>;
 }
@@ -80,7 +82,10 @@ async function repairAll(root: string, log: (level: 'info' | 'warn', msg: string
   for (const d of dirs) {
     try {
       const r = await repairRecordings(d);
-      if (r.repaired.length || r.removed.length) log('warn', 'recordings repaired after an unclean stop', { dir: d, repaired: r.repaired, movedAside: r.removed });
+      // Whatever was left open belongs to calls that ended with the crash: seal it with its checksum.
+      const unclosed = [...r.repaired, ...r.ok];
+      for (const f of unclosed) await sealRecording(f);
+      if (unclosed.length || r.removed.length) log('warn', 'recordings repaired after an unclean stop', { dir: d, repaired: r.repaired, sealed: unclosed, movedAside: r.removed });
     } catch (e) {
       log('warn', 'recordings could not be checked', { dir: d, err: String(e) });
     }
@@ -141,6 +146,7 @@ export async function buildSwitch(deps: {
   });
   await location.start();
 
+  const callLog = new KyselyCallLog(store.db);
   let server: SipServer | null = null;
   let media: MediaEngine | null = null;
   let wsUrl: string | null = null;
@@ -160,6 +166,7 @@ export async function buildSwitch(deps: {
       server?.setPort(url.startsWith('wss:') ? 'wss' : 'ws', Number(new URL(url).port || (url.startsWith('wss:') ? 443 : 80)));
     },
     calls: (tenantId) => (server ? server.b2bua.activeCalls.filter((c) => c.tenantId === tenantId) : []),
+    callLog,
     async recordCall(tenantId, callId, action) {
       if (!server) throw new AppError('unavailable', 'SIP_NOT_RUNNING', 'the phone system is not running');
       return server.b2bua.record(callId, tenantId, action);
@@ -216,6 +223,13 @@ export async function buildSwitch(deps: {
         calls: {
           holdMusic: { kind: 'file', path: config.holdMusic || DEFAULT_HOLD_MUSIC, loop: true },
           isRoom: (_tenantId, number) => isRoom(number),
+          recordingNotice: async (tenantId) => {
+            const lang = await callLog.recordingNotice(tenantId);
+            return lang ? join(PROJECT_ROOT, 'assets', 'prompts', `recording-notice.${lang}.wav`) : null;
+          },
+          onCallEnded: (call, m) => {
+            callLog.add({ ...call.view(), quality: m.quality, recordings: m.recordings }).catch((e: unknown) => log('warn', 'call log write failed', { call: call.id, err: String(e) }));
+          },
           recordingPath: (call) => {
             const day = new Date(call.startedAt).toISOString().slice(0, 10);
             const dir = join(recordings, call.tenantId, day);

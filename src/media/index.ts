@@ -17,4 +17,4 @@ export type {
   SideStats,
   ToneKind,
 } from './protocol.js';
-export { repairRecordings, verifyRecording } from './record/index.js';
+export { repairRecordings, sealRecording, verifyRecording } from './record/index.js';

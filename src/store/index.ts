@@ -4,4 +4,4 @@ export { KyselyAccountsRepo } from './repos/accounts/index.js';
 export { KyselyCrmRepository } from './repos/crm/index.js';
 export { KyselyImportJobsRepo } from './repos/imports/index.js';
 export type * from './schema.js';
-export { KyselySeatsRepo, KyselyBindingsRepo, KyselySipTenants } from './repos/switch/index.js';
+export { KyselyCallLog, KyselySeatsRepo, KyselyBindingsRepo, KyselySipTenants } from './repos/switch/index.js';

@@ -14,6 +14,7 @@ export interface TenantsTable {
   time_zone: string;
   created_at: string;
   sip_domain: string | null;
+  recording_notice: string | null;
 }
 
 export interface UsersTable {
@@ -225,6 +226,20 @@ export interface SeatsTable {
   updated_at: string;
 }
 
+export interface CallLogTable {
+  id: string;
+  tenant_id: string;
+  from_number: string;
+  to_number: string;
+  started_at: string;
+  answered_at: string | null;
+  ended_at: string;
+  end_reason: string | null;
+  status: number | null;
+  quality: string | null; // JSON {a, b} of per-side quality
+  recordings: string; // JSON array of {path, bytes, durationMs, sha256}
+}
+
 export interface SipBindingsTable {
   id: string;
   tenant_id: string;
@@ -267,6 +282,7 @@ export interface Database {
   import_jobs: ImportJobsTable;
   seats: SeatsTable;
   sip_bindings: SipBindingsTable;
+  call_log: CallLogTable;
 }
 
 // Kysely needs Generated only for server-filled columns; none here, kept for later tables.

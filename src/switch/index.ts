@@ -7,7 +7,7 @@ export { Location, type LocationOptions } from './location/location.js';
 export { DEFAULT_REGISTRAR_POLICY, Registrar, type RegistrarPolicy, type RegisterOutcome, type RegisterSource } from './registrar/registrar.js';
 export { DEFAULT_GUARD_POLICY, SipGuard, type GuardPolicy, type SecurityEvent } from './security/guard.js';
 export { Dialog, newCallId, newTag, type Flow, type LocalIdentity } from './dialog/dialog.js';
-export { CALL_TRANSITIONS, CallState, assertCallTransition, type CallView, type EndReason } from './b2bua/call.js';
+export { CALL_TRANSITIONS, CallState, assertCallTransition, type CallQuality, type CallRecord, type CallRecordingFile, type CallView, type EndReason } from './b2bua/call.js';
 export { B2bua, RING_TIMEOUT_MS, type B2buaDeps } from './b2bua/b2bua.js';
 export type { CallMedia, CallRelay, RelaySide, SipCore } from './b2bua/ports.js';
 export { SipServer, type SipServerOptions, type SipTenant, type SipTenants } from './server/sip-server.js';

@@ -46,9 +46,9 @@ describe('calls between seats', () => {
     await t?.dispose();
   });
 
-  async function until(cond: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
+  async function until(cond: () => boolean | Promise<boolean>, what: string, timeoutMs = 5_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    while (!cond()) {
+    while (!(await cond())) {
       if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
       await new Promise((r) => setTimeout(r, 20));
     }
@@ -452,5 +452,76 @@ describe('calls between seats', () => {
     const leg: CallLeg = { callId: 'nope@test', localTag: 'a', remoteTag: 'b', localUri: `<${alice.aor}>;tag=a`, remoteUri: '<sip:1002@127.0.0.1>;tag=b', remoteTarget: 'sip:127.0.0.1', cseq: 1, invite: undefined as never };
     const bye = alice.inDialog(leg, 'BYE');
     expect((await alice.waitResponse(bye, { final: true })).status).toBe(481);
+  });
+
+  it('decodes DTMF sent in SIP INFO, and passes it on to the other party as RFC 4733 events', async () => {
+    const c = await establish(alice, bob);
+    const seq = ++c.aLeg.cseq;
+    const info = alice.request('INFO', c.aLeg.remoteTarget, [
+      ['From', c.aLeg.localUri],
+      ['To', c.aLeg.remoteUri],
+      ['Call-ID', c.aLeg.callId],
+      ['CSeq', `${seq} INFO`],
+      ['Content-Type', 'application/dtmf-relay'],
+    ], 'Signal=7\r\nDuration=160\r\n');
+    alice.send(info);
+    expect((await alice.waitResponse(info, { final: true })).status).toBe(200);
+    const dtmf = events.find((e) => e.type === 'call.dtmf' && (e.data as { call: CallView }).call.id === c.callId);
+    expect(dtmf?.data).toMatchObject({ digit: '7', by: 'caller', via: 'info' });
+    // bob negotiated telephone-event (PT 101): the digit reaches it as RFC 4733 packets, end bit set.
+    await until(() => bob.rtpInbox.some((p) => (p[1]! & 0x7f) === 101 && p[12] === 7 && (p[13]! & 0x80) !== 0), 'RFC 4733 digit at the callee');
+    const bye = alice.inDialog(c.aLeg, 'BYE');
+    await alice.waitResponse(bye, { final: true });
+    bob.reply(await bob.waitRequest('BYE'), 200);
+  });
+
+  it('plays the tenant’s announcement to both parties before recording, and keeps the call in the log with quality', async () => {
+    const admin = await t.signIn('admin@demo.test', PASSWORD);
+    const put = await t.app.http.inject({ method: 'PUT', url: '/api/v1/sip/recording-notice', headers: { cookie: admin }, payload: { language: 'en' } });
+    expect(put.statusCode, put.body).toBe(200);
+    const bad = await t.app.http.inject({ method: 'PUT', url: '/api/v1/sip/recording-notice', headers: { cookie: admin }, payload: { language: 'fr' } });
+    expect(bad.statusCode).toBe(400);
+    try {
+      const c = await establish(alice, bob);
+      const toA = sdpAudio(c.ok.body);
+      const toB = sdpAudio(c.bInvite.body);
+      let seq = 1;
+      const talk = setInterval(() => {
+        alice.sendRtp(toA, Buffer.alloc(160, 0x11), seq);
+        bob.sendRtp(toB, Buffer.alloc(160, 0x22), seq++);
+      }, 20);
+      try {
+        alice.rtpInbox.length = 0;
+        bob.rtpInbox.length = 0;
+        const started = await t.app.http.inject({ method: 'POST', url: `/api/v1/calls/${c.callId}/recording`, headers: { cookie: admin }, payload: { action: 'start' } });
+        expect(started.statusCode, started.body).toBe(200);
+        expect(started.json()).toMatchObject({ recording: 'on' });
+        // While the notice played, each party got the prompt (speech), not the other's 0x11/0x22 bytes.
+        const heardOther = (inbox: Buffer[], other: number) => inbox.filter((p) => p.length === 172 && p.subarray(12).every((b) => b === other)).length;
+        expect(alice.rtpInbox.length).toBeGreaterThan(100);
+        expect(heardOther(alice.rtpInbox, 0x22)).toBeLessThan(alice.rtpInbox.length / 4);
+        expect(heardOther(bob.rtpInbox, 0x11)).toBeLessThan(bob.rtpInbox.length / 4);
+        await new Promise((r) => setTimeout(r, 1200));
+      } finally {
+        clearInterval(talk);
+      }
+      const bye = alice.inDialog(c.aLeg, 'BYE');
+      await alice.waitResponse(bye, { final: true });
+      bob.reply(await bob.waitRequest('BYE'), 200);
+      let entry: { quality: { a: { packetsIn: number; mos: number } } | null; recordings: { sha256: string; durationMs: number }[] } | undefined;
+      await until(async () => {
+        const r = await t.app.http.inject({ url: `/api/v1/calls/history/${c.callId}`, headers: { cookie: admin } });
+        entry = r.statusCode === 200 ? r.json() : undefined;
+        return entry !== undefined;
+      }, 'the call in the log');
+      expect(entry!.quality!.a.packetsIn).toBeGreaterThan(100);
+      expect(entry!.quality!.a.mos).toBeGreaterThan(4);
+      expect(entry!.recordings).toHaveLength(1);
+      expect(entry!.recordings[0]!.sha256).toMatch(/^[0-9a-f]{64}$/);
+      const list = await t.app.http.inject({ url: '/api/v1/calls/history?limit=5', headers: { cookie: admin } });
+      expect(list.json().items.map((x: { id: string }) => x.id)).toContain(c.callId);
+    } finally {
+      await t.app.http.inject({ method: 'PUT', url: '/api/v1/sip/recording-notice', headers: { cookie: admin }, payload: { language: null } });
+    }
   });
 });

@@ -3,9 +3,9 @@ import { Type } from '@sinclair/typebox';
 import { roleAtLeast } from '../../accounts/index.js';
 import type { IceServer } from '../../config/index.js';
 import { forbidden, notFound } from '../../kit/index.js';
-import type { CallView, SeatView, SeatsService } from '../../switch/index.js';
+import type { CallRecord, CallView, SeatView, SeatsService } from '../../switch/index.js';
 import { ErrorOut, IdParams } from '../accounts/schemas.js';
-import { CallOut, MyPhoneOut, NewSeatBody, PasswordOut, PatchSeatBody, RecordingBody, SeatOut, SipSettingsOut } from './schemas.js';
+import { CallHistoryQuery, CallOut, CallRecordOut, MyPhoneOut, NewSeatBody, PasswordOut, PatchSeatBody, RecordingBody, RecordingNoticeBody, SeatOut, SipSettingsOut } from './schemas.js';
 
 export interface SipSettings {
   domain: string;
@@ -21,6 +21,13 @@ export interface SwitchRoutesOptions {
   calls(tenantId: string): CallView[];
   /** ICE servers for the web app's phone (HOTLINE_WEBRTC_ICE_SERVERS). */
   iceServers?: IceServer[];
+  /** Finished calls (the call log) and the tenant's recording announcement. */
+  callLog?: {
+    list(tenantId: string, opts: { limit: number; before?: string }): Promise<CallRecord[]>;
+    get(tenantId: string, id: string): Promise<CallRecord | null>;
+    recordingNotice(tenantId: string): Promise<string | null>;
+    setRecordingNotice(tenantId: string, language: string | null): Promise<void>;
+  };
   /** Start, pause, resume or stop recording a live call (SPEC D2). */
   recordCall?(tenantId: string, callId: string, action: 'start' | 'pause' | 'resume' | 'stop'): Promise<CallView>;
 }
@@ -90,6 +97,37 @@ export const switchRoutes =
         webSocketPath: SIP_WEBSOCKET_PATH,
         iceServers: opts.iceServers ?? [],
       };
+    });
+
+    const recordOut = (c: CallRecord) => {
+      const { tenantId: _t, state: _s, heldBy: _h, recording: _r, ...rest } = c;
+      return rest;
+    };
+
+    app.get(
+      '/calls/history',
+      { config: { role: 'supervisor' }, schema: { tags: ['calls'], querystring: CallHistoryQuery, response: { 200: Type.Object({ items: Type.Array(CallRecordOut) }), ...errors } } },
+      async (req) => {
+        const q = req.query as { limit?: number; before?: string };
+        const items = opts.callLog ? await opts.callLog.list(req.actor.tenantId, { limit: q.limit ?? 50, ...(q.before ? { before: q.before } : {}) }) : [];
+        return { items: items.map(recordOut) };
+      },
+    );
+
+    app.get('/calls/history/:id', { config: { role: 'supervisor' }, schema: { tags: ['calls'], params: IdParams, response: { 200: CallRecordOut, ...errors } } }, async (req) => {
+      const c = await opts.callLog?.get(req.actor.tenantId, (req.params as { id: string }).id);
+      if (!c) throw notFound('CALL_NOT_FOUND', 'no such call in the log');
+      return recordOut(c);
+    });
+
+    app.get('/sip/recording-notice', { config: { role: 'admin' }, schema: { tags, response: { 200: RecordingNoticeBody, ...errors } } }, async (req) => ({
+      language: ((await opts.callLog?.recordingNotice(req.actor.tenantId)) ?? null) as 'en' | null,
+    }));
+
+    app.put('/sip/recording-notice', { config: { role: 'admin' }, schema: { tags, body: RecordingNoticeBody, response: { 200: RecordingNoticeBody, ...errors } } }, async (req) => {
+      const { language } = req.body as { language: string | null };
+      await opts.callLog?.setRecordingNotice(req.actor.tenantId, language);
+      return { language: language as 'en' | null };
     });
 
     // Supervisors record any call of the tenant; an agent records the calls of their own seat.

@@ -1,7 +1,7 @@
-import { Type, type Static } from '@sinclair/typebox';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
 
 const Transport = Type.Union([Type.Literal('udp'), Type.Literal('tcp'), Type.Literal('tls'), Type.Literal('ws'), Type.Literal('wss')]);
-const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
+const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 
 export const RegistrationOut = Type.Object({
   id: Type.String(),
@@ -93,3 +93,38 @@ export const MyPhoneOut = Type.Object({
   webSocketPath: Type.String(),
   iceServers: Type.Array(IceServerOut),
 });
+
+const QualityOut = Nullable(
+  Type.Object({
+    packetsIn: Type.Integer(),
+    packetsOut: Type.Integer(),
+    lost: Type.Integer(),
+    lossPercent: Type.Number(),
+    jitterMs: Type.Number(),
+    rttMs: Nullable(Type.Number()),
+    mos: Nullable(Type.Number()),
+  }),
+);
+
+export const CallRecordOut = Type.Object({
+  id: Type.String(),
+  from: Type.String(),
+  to: Type.String(),
+  startedAt: Type.String(),
+  answeredAt: Nullable(Type.String()),
+  endedAt: Nullable(Type.String()),
+  endReason: Nullable(Type.String()),
+  status: Type.Union([Type.Integer(), Type.Null()]),
+  quality: Nullable(Type.Object({ a: QualityOut, b: QualityOut })),
+  recordings: Type.Array(Type.Object({ path: Type.String(), bytes: Type.Integer(), durationMs: Type.Number(), sha256: Type.String() })),
+});
+
+export const CallHistoryQuery = Type.Object(
+  { limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })), before: Type.Optional(Type.String({ format: 'date-time' })) },
+  { additionalProperties: false },
+);
+
+export const RecordingNoticeBody = Type.Object(
+  { language: Type.Union([Type.Literal('en'), Type.Literal('zh-CN'), Type.Literal('zh-TW'), Type.Null()]) },
+  { additionalProperties: false },
+);

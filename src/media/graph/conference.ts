@@ -5,13 +5,16 @@
  * is not heard; a listener hears the room and is never heard; a whisperer hears the room and is
  * heard by one member only (the supervisor features build on these two).
  */
-import { FRAME_SAMPLES } from '../audio/index.js';
+import { FRAME_SAMPLES as FRAME } from '../audio/index.js';
 import { MediaError } from '../errors.js';
 import type { MemberMode } from '../protocol.js';
 import type { GraphContext } from './context.js';
 import type { RtpLeg } from './leg.js';
 import { GraphNode } from './node.js';
 import type { TickTarget } from './scheduler.js';
+
+/** A module constant, not the re-exported binding: read in per-sample loops (a getter under tsx). */
+const FRAME_SAMPLES = FRAME;
 
 export interface Member {
   readonly id: string;

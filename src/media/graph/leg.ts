@@ -13,7 +13,7 @@
  *   rewrite per packet.
  */
 import { randomBytes } from 'node:crypto';
-import { FRAME_SAMPLES, decodeG711, encodeG711 } from '../audio/index.js';
+import { FRAME_SAMPLES as FRAME, decodeG711, encodeG711 } from '../audio/index.js';
 import type { Endpoint, FlowStats, LegQuality, PayloadSpec } from '../protocol.js';
 import {
   DtmfReceiver,
@@ -25,6 +25,7 @@ import {
   buildSdesCname,
   buildSenderReport,
   estimateMos,
+  isRtcpPacketType,
   ntpFromUnixMs,
   ntpMiddle32,
   ntpMiddle32FromUnixMs,
@@ -36,6 +37,9 @@ import {
 } from '../rtp/index.js';
 import type { PacketPath } from './flow.js';
 import { GraphNode } from './node.js';
+
+/** A module constant, not the re-exported binding: read in per-sample loops (a getter under tsx). */
+const FRAME_SAMPLES = FRAME;
 
 /** A source of 20 ms frames that replaces what a leg would otherwise send (prompt, tone, mix). */
 export interface FrameSource {
@@ -152,6 +156,8 @@ export class RtpLeg extends GraphNode {
       else if (partner) this.rtp.stats.unsent++;
       return;
     }
+    // RTCP multiplexed on the RTP port (RFC 5761 §4): told apart by its packet type.
+    if (isRtcpPacketType(msg[1]!)) return this.onRtcp(msg, now);
     const h = this.hdr;
     if (!parseRtp(msg, h)) {
       this.rtp.stats.invalid++;

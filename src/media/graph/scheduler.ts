@@ -2,9 +2,8 @@
  * The worker's 20 ms clock. Every anchored leg, mixer and recorder runs in one pass per tick, in
  * phases (pull input, mix, send, record), so a frame taken from a jitter buffer is used by all who
  * need it in the same tick. Deadlines are absolute (start + n × 20 ms), so timer jitter does not
- * accumulate into drift; a tick that comes late runs at once, and when the thread was blocked for
- * longer than a few ticks the missed ones are skipped rather than bunched (the jitter buffers
- * absorb the gap, RTP timestamps keep counting).
+ * accumulate into drift; a tick that comes late runs at once, and ticks missed while the thread was
+ * busy are run back to back, up to a second's worth, so no audio timeline gets shorter.
  */
 import { FRAME_MS } from '../audio/frame.js';
 
@@ -19,8 +18,12 @@ export interface TickTarget {
   record?(now: number): void;
 }
 
-/** How many late ticks are run back to back before the rest are skipped. */
-const MAX_CATCH_UP = 3;
+/**
+ * How many late ticks are run back to back before the rest are skipped: a second's worth, so a
+ * thread that stalled keeps every recording and mix at its full length (the jitter buffers hold
+ * what arrived meanwhile); only a longer stall loses time.
+ */
+const MAX_CATCH_UP = 50;
 /** Lateness histogram: 0.1 ms buckets up to 100 ms. */
 const BUCKETS = 1000;
 

@@ -7,9 +7,16 @@ import { canonicalIp, closeSocket, isHoldAddress } from './flow.js';
 /** UDP buffers big enough for a burst of a few hundred packets while the thread is busy. */
 const SOCKET_BUFFER = 256 * 1024;
 
+/**
+ * Peers are always IP literals (checked when set), so a send needs no resolution: answering the
+ * lookup at once spares every packet the asynchronous dns.lookup step dgram takes by default.
+ */
+const literal = (address: string, family: unknown, cb: (err: Error | null, address: string, family: number) => void) =>
+  cb(null, address, family === 6 || address.includes(':') ? 6 : 4);
+
 function bind(type: 'udp4' | 'udp6', host: string, port: number): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const s = createSocket({ type, reuseAddr: false });
+    const s = createSocket({ type, reuseAddr: false, lookup: literal as never });
     const onError = (e: NodeJS.ErrnoException) => {
       s.close();
       reject(

@@ -65,3 +65,18 @@ export const sidecarLine = (hex: string, wav: string): string => `${hex}  ${path
 
 export const isCode = (e: unknown, ...codes: string[]): boolean =>
   typeof e === 'object' && e !== null && codes.includes((e as { code?: unknown }).code as string);
+
+/** Written aside and renamed, so a sidecar, once there, is whole: it marks a closed recording. */
+export async function writeSidecar(fs: RecorderFs, wav: string, hex: string): Promise<void> {
+  const final = sidecarPath(wav);
+  const tmp = `${final}.tmp`;
+  const h = await fs.open(tmp, 'w');
+  try {
+    await writeAll(h, Buffer.from(sidecarLine(hex, wav)), 0);
+    await h.datasync();
+  } finally {
+    await h.close();
+  }
+  await fs.rename(tmp, final);
+  await syncDir(fs, path.dirname(wav));
+}

@@ -1,3 +1,3 @@
 export { WavRecorder, type RecordingResult, type WavRecorderOptions } from './recorder.js';
-export { repairRecordings, verifyRecording, type RepairReport } from './repair.js';
+export { repairRecordings, sealRecording, verifyRecording, type RepairReport } from './repair.js';
 export type { RecorderFile, RecorderFs } from './fs.js';

@@ -1,8 +1,11 @@
 import path from 'node:path';
-import { FRAME_MS, FRAME_SAMPLES, SAMPLE_RATE } from '../audio/frame.js';
+import { FRAME_MS, FRAME_SAMPLES as FRAME, SAMPLE_RATE } from '../audio/frame.js';
 import { MediaError } from '../errors.js';
-import { isCode, nodeFs, sha256File, sidecarLine, sidecarPath, syncDir, writeAll, type RecorderFile, type RecorderFs } from './fs.js';
+import { isCode, nodeFs, sha256File, syncDir, writeAll, writeSidecar, type RecorderFile, type RecorderFs } from './fs.js';
 import { HEADER_BYTES, maxDataBytes, wavHeader, type WavFormat } from './wav-header.js';
+
+/** A module constant, not the re-exported binding: read in per-sample loops (a getter under tsx). */
+const FRAME_SAMPLES = FRAME;
 
 export interface WavRecorderOptions {
   sampleRate?: 8000;
@@ -233,19 +236,8 @@ export class WavRecorder {
     };
   }
 
-  /** Written aside and renamed, so a sidecar, once there, is whole: it marks a closed recording. */
-  private async writeSidecar(hex: string): Promise<void> {
-    const final = sidecarPath(this.path);
-    const tmp = `${final}.tmp`;
-    const h = await this.fs.open(tmp, 'w');
-    try {
-      await writeAll(h, Buffer.from(sidecarLine(hex, this.path)), 0);
-      await h.datasync();
-    } finally {
-      await h.close();
-    }
-    await this.fs.rename(tmp, final);
-    await syncDir(this.fs, path.dirname(this.path));
+  private writeSidecar(hex: string): Promise<void> {
+    return writeSidecar(this.fs, this.path, hex);
   }
 
   /** Hands the current chunk to the writer. An all-silent chunk costs no memory while queued. */

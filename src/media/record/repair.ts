@@ -2,7 +2,7 @@ import * as fsp from 'node:fs/promises';
 import path from 'node:path';
 import { SAMPLE_RATE } from '../audio/frame.js';
 import { MediaError } from '../errors.js';
-import { isCode, sha256File, sidecarPath } from './fs.js';
+import { isCode, nodeFs, sha256File, sidecarPath, writeSidecar } from './fs.js';
 import { DATA_SIZE_OFFSET, HEADER_BYTES, RIFF_SIZE_OFFSET, blockAlign, maxDataBytes, parseHeader } from './wav-header.js';
 
 export interface RepairReport {
@@ -115,4 +115,14 @@ export async function verifyRecording(file: string): Promise<boolean> {
     if (isCode(e, 'ENOENT')) return false;
     throw ioFailed(`cannot read recording ${file}`, e);
   }
+}
+
+/**
+ * A recording left open by a crash, once repaired, is final (its call is gone): checksum it and
+ * write its sidecar, so it is verifiable and not checked again at the next start.
+ */
+export async function sealRecording(file: string): Promise<string> {
+  const hex = await sha256File(file);
+  await writeSidecar(nodeFs, file, hex);
+  return hex;
 }

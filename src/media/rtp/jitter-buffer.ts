@@ -1,5 +1,8 @@
-import { FRAME_SAMPLES, SAMPLE_RATE } from '../audio/frame.js';
+import { FRAME_SAMPLES as FRAME, SAMPLE_RATE } from '../audio/frame.js';
 import { MediaError } from '../errors.js';
+
+/** A module constant, not the re-exported binding: read in per-sample loops (a getter under tsx). */
+const FRAME_SAMPLES = FRAME;
 
 export type PopResult = 'audio' | 'concealed' | 'silence';
 

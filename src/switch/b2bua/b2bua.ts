@@ -46,8 +46,10 @@ export interface B2buaDeps {
   recordingPath?: (call: Call) => string;
   /** Whether a dialled number is a conference room of the tenant (callers dial in and are mixed). */
   isRoom?: (tenantId: string, number: string) => boolean;
-  /** A finished call's media quality per side, and its recording if any (for the call log). */
-  onCallMedia?: (call: Call, media: { quality: { a: SideQuality | null; b: SideQuality | null } | null; recordings: RecordingResult[] }) => void;
+  /** Every finished call, with its media quality per side and its recordings (for the call log). */
+  onCallEnded?: (call: Call, media: { quality: { a: SideQuality | null; b: SideQuality | null } | null; recordings: RecordingResult[] }) => void;
+  /** The announcement a tenant plays to all parties before a recording starts (a WAV path), if any. */
+  recordingNotice?: (tenantId: string) => Promise<string | null>;
 }
 
 type ForkState = 'calling' | 'proceeding' | 'answered' | 'failed' | 'cancelled';
@@ -666,7 +668,7 @@ export class B2bua {
     await this.leaveRoom(r.key);
     if (call.answeredAt !== null) this.publish(call, 'call.media', { quality, recordings: [] });
     try {
-      this.deps.onCallMedia?.(call, { quality, recordings: [] });
+      this.deps.onCallEnded?.(call, { quality, recordings: [] });
     } catch (e) {
       this.deps.log?.('call media listener failed', { err: String(e) });
     }
@@ -932,6 +934,9 @@ export class B2bua {
     if (action === 'start') {
       const path = this.deps.recordingPath?.(call);
       if (!path) throw new AppError('unavailable', 'RECORDING_DISABLED', 'recording is not configured');
+      const notice = await this.deps.recordingNotice?.(call.tenantId);
+      if (notice) await this.announce(call, relay, notice);
+      if (call.state !== CallState.Answered) throw new AppError('conflict', 'CALL_NOT_ANSWERED', 'the call ended during the announcement');
       // The caller is the customer: left channel (the recording's convention), the callee right.
       await relay.startRecording(path, 'a');
       call.recording = 'on';
@@ -948,6 +953,26 @@ export class B2bua {
     }
     this.publish(call, 'call.updated', { recording: call.recording });
     return call.view();
+  }
+
+  /** Both parties hear the tenant's recording announcement (instead of each other) until it ends. */
+  private async announce(call: Call, relay: CallRelay, path: string): Promise<void> {
+    const ids = new Set<string>();
+    let finish: () => void = () => undefined;
+    const done = new Promise<void>((resolve) => (finish = resolve));
+    const off = relay.onNotice((n) => {
+      if (n.type === 'play-done' && ids.delete(n.playId) && ids.size === 0) finish();
+    });
+    // A party that holds the call already hears music: it is not interrupted.
+    const sides = (['a', 'b'] as const).filter((s) => call.heldBy === null || s === call.heldBy);
+    const timer = this.deps.core.clock.setTimeout(finish, 30_000);
+    try {
+      for (const side of sides) ids.add(await relay.play(side, { kind: 'file', path }));
+      await done;
+    } finally {
+      timer.cancel();
+      off();
+    }
   }
 
   private offerFailed(call: Call, tx: ServerTransaction, status: number): void {
@@ -1051,6 +1076,13 @@ export class B2bua {
     const relay = call.relay;
     if (relay) void this.finishMedia(call, relay);
     if (call.room) void this.finishRoom(call);
+    if (!relay && !call.room) {
+      try {
+        this.deps.onCallEnded?.(call, { quality: null, recordings: [] });
+      } catch (e) {
+        this.deps.log?.('call log listener failed', { err: String(e) });
+      }
+    }
     this.publish(call, 'call.ended');
   }
 
@@ -1073,7 +1105,7 @@ export class B2bua {
     await relay.close().catch(() => {});
     if (call.answeredAt !== null) this.publish(call, 'call.media', { quality, recordings: call.recordings });
     try {
-      this.deps.onCallMedia?.(call, { quality, recordings: call.recordings });
+      this.deps.onCallEnded?.(call, { quality, recordings: call.recordings });
     } catch (e) {
       this.deps.log?.('call media listener failed', { err: String(e) });
     }

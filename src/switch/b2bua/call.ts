@@ -68,3 +68,27 @@ export interface CallView {
   heldBy: 'caller' | 'callee' | null;
   recording: 'off' | 'on' | 'paused';
 }
+
+/** Media quality of one side of a call (RFC 3550 statistics and an E-model MOS). */
+export interface CallQuality {
+  packetsIn: number;
+  packetsOut: number;
+  lost: number;
+  lossPercent: number;
+  jitterMs: number;
+  rttMs: number | null;
+  mos: number | null;
+}
+
+export interface CallRecordingFile {
+  path: string;
+  bytes: number;
+  durationMs: number;
+  sha256: string;
+}
+
+/** A finished call as the call log keeps it. */
+export interface CallRecord extends CallView {
+  quality: { a: CallQuality | null; b: CallQuality | null } | null;
+  recordings: CallRecordingFile[];
+}

@@ -46,16 +46,18 @@ export function PhoneProvider({ children }: { children: ReactNode }) {
   const userId = me.data?.id ?? null;
   const phone = useMyPhone(!!userId);
   const info = phone.data ?? null;
-  return info && userId ? (
-    <OwnedPhone key={`${userId}|${info.uri}`} userId={userId} info={info}>
+  const [value, setValue] = useState<PhoneContextValue | null>(null);
+  // The phone is a sibling of the app, never a wrapper that appears later: the page under it must
+  // not be remounted (and lose what the user was doing) when the phone's settings arrive.
+  return (
+    <PhoneContext.Provider value={value}>
       {children}
-    </OwnedPhone>
-  ) : (
-    <>{children}</>
+      {info && userId ? <OwnedPhone key={`${userId}|${info.uri}`} userId={userId} info={info} onValue={setValue} /> : null}
+    </PhoneContext.Provider>
   );
 }
 
-function OwnedPhone({ userId, info, children }: { userId: string; info: MyPhone; children: ReactNode }) {
+function OwnedPhone({ userId, info, onValue }: { userId: string; info: MyPhone; onValue: (v: PhoneContextValue | null) => void }) {
   const { t } = useTranslation();
   const { message } = App.useApp();
   const [lock] = useState(() => new TabLock(`hotline-phone-${userId}`));
@@ -179,5 +181,9 @@ function OwnedPhone({ userId, info, children }: { userId: string; info: MyPhone;
     }),
     [info, lockState, lock, controller, ringSound, ring, devices],
   );
-  return <PhoneContext.Provider value={value}>{children}</PhoneContext.Provider>;
+  useEffect(() => {
+    onValue(value);
+  }, [onValue, value]);
+  useEffect(() => () => onValue(null), [onValue]);
+  return null;
 }

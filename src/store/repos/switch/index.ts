@@ -1,1 +1,2 @@
 export { KyselySeatsRepo, KyselyBindingsRepo, KyselySipTenants } from './repository.js';
+export { KyselyCallLog } from './call-log.js';
