@@ -8,7 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { isIP } from 'node:net';
-import { networkInterfaces } from 'node:os';
+import { availableParallelism, networkInterfaces } from 'node:os';
 import type { AccountsRepo } from '../accounts/index.js';
 import type { SipSettings } from '../api/index.js';
 import { iceServersOf, type Config } from '../config/index.js';
@@ -196,7 +196,7 @@ export async function buildSwitch(deps: {
         publicAddress: mediaAddress,
         portMin: config.rtpPortMin,
         portMax: config.rtpPortMax,
-        workers: config.mediaWorkers,
+        workers: config.mediaWorkers || availableParallelism(),
         ...(webrtcHost ? { webrtcHost } : {}),
         iceServers: iceServersOf(config).flatMap((s) => (Array.isArray(s.urls) ? s.urls : [s.urls]).map((urls) => ({ urls, ...(s.username ? { username: s.username } : {}), ...(s.credential ? { credential: s.credential } : {}) }))),
         // DTMF and finished prompts are routine; crashes and respawns are not.
@@ -222,6 +222,7 @@ export async function buildSwitch(deps: {
         media: { address: mediaAddress, createRelay: (peers) => engine.createRelay(peers), createConference: () => engine.createConference() },
         calls: {
           holdMusic: { kind: 'file', path: config.holdMusic || DEFAULT_HOLD_MUSIC, loop: true },
+          ringback: { kind: 'tone', tone: 'ringback', region: config.toneRegion as 'us' },
           isRoom: (_tenantId, number) => isRoom(number),
           recordingNotice: async (tenantId) => {
             const lang = await callLog.recordingNotice(tenantId);

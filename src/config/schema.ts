@@ -283,6 +283,13 @@ export const SETTINGS = [
     default: '8000-8099',
     description: 'Numbers callers dial to join a conference room (a range like 8000-8099, or a comma-separated list); empty disables rooms. A seat with the same number wins.',
   }),
+  s('toneRegion', {
+    env: 'HOTLINE_TONE_REGION',
+    type: 'enum',
+    values: ['us', 'uk', 'eu', 'cn', 'hk', 'tw', 'jp'],
+    default: 'us',
+    description: 'Cadence of the call-progress tones Hotline plays (ringback to a browser that dials out), after ITU-T E.180: us, uk, eu (425 Hz), cn, hk, tw, jp.',
+  }),
   s('holdMusic', {
     env: 'HOTLINE_HOLD_MUSIC',
     type: 'string',
@@ -316,10 +323,10 @@ export const SETTINGS = [
   s('mediaWorkers', {
     env: 'HOTLINE_MEDIA_WORKERS',
     type: 'int',
-    default: 1,
-    min: 1,
+    default: 0,
+    min: 0,
     max: 64,
-    description: 'Worker threads that relay media.',
+    description: 'Worker threads that carry media (calls are spread over them); 0 = one per CPU core.',
   }),
 ] as const satisfies readonly Setting[];
 

@@ -112,7 +112,7 @@ describe.runIf(runnable)('an agent answers a phone call in the browser', () => {
     writeToneWav(music, { frequencyHz: 600, durationMs: 10_000, sampleRate: 16_000, amplitude: 0.4 });
     t = await createTestApp(
       'sqlite',
-      { demoPassword: PASSWORD, sipHost: '127.0.0.1', sipPort: 0, rtpPortMin: 46000, rtpPortMax: 46199, holdMusic: music, sipRateLimit: 0, dataDir: dir },
+      { demoPassword: PASSWORD, sipHost: '127.0.0.1', sipPort: 0, rtpPortMin: 46000, rtpPortMax: 46199, holdMusic: music, sipRateLimit: 0, dataDir: dir, toneRegion: 'jp' },
       { webRoot: WEB },
     );
     await seedDemo(t.app);
@@ -246,5 +246,27 @@ describe.runIf(runnable)('an agent answers a phone call in the browser', () => {
     } finally {
       await carol.stop();
     }
+  });
+
+  it('dials a phone from the browser: ringback while it rings, then each hears the other', { timeout: 120_000 }, async () => {
+    if (!(await page.getByTestId('phone-dial-input').isVisible())) await page.getByTestId('phone-status').click();
+    await page.getByTestId('phone-dial-input').fill('1002');
+    await page.getByTestId('phone-dial-call').click();
+    await bob.waitEvent((e) => e.type === 'CALL_INCOMING', 15_000);
+    // Japan's ringback (400 Hz, 1 s on, 2 s off) from Hotline while bob's phone rings.
+    await event('call.ringing');
+    await page.waitForFunction(`!!document.querySelector('[data-testid="phone-remote-audio"]').srcObject`, undefined, { timeout: 10_000 });
+    const ringing = await heardInPage(page, 3000);
+    expect(near(ringing.dominantHz, 400, 20), JSON.stringify(ringing)).toBe(true);
+    await bob.answer();
+    await event('call.answered', (d) => (d.call as { from?: string; to?: string }).to === '1002' && (d.call as { from?: string }).from === '1001');
+    await sleep(500);
+    const talking = await heardInPage(page);
+    expect(near(talking.dominantHz, 440, 10), JSON.stringify(talking)).toBe(true);
+    await sleep(1000);
+    await page.getByTestId('phone-hangup').click();
+    await bob.waitEvent((e) => e.type === 'CALL_CLOSED', 15_000);
+    const w = readWav(bob.recordingPath);
+    expect(tail(w.samples, w.sampleRate, 1000, 800), 'bob hears the agent').toBeGreaterThan(1e-4);
   });
 });

@@ -42,6 +42,8 @@ export interface B2buaDeps {
   ringTimeoutMs?: number;
   /** What a party hears while the other holds the call (default: silence). */
   holdMusic?: PlaySource;
+  /** Ringback a browser caller hears while the callee rings (a browser plays none of its own). */
+  ringback?: PlaySource;
   /** Where a call's recording goes (a directory per tenant is the caller's choice). */
   recordingPath?: (call: Call) => string;
   /** Whether a dialled number is a conference room of the tenant (callers dial in and are mixed). */
@@ -121,6 +123,8 @@ export class Call {
   readonly recordings: RecordingResult[] = [];
   /** The caller is a browser: its WebRTC leg (side a) and the answer it gets from that leg. */
   browserA: { key: string; answer: Buffer } | null = null;
+  /** Hotline is playing ringback to the caller (early media of its own, RFC 3960). */
+  ringback = false;
   /** A call into a conference room: its place in the mix (no B leg). */
   room: { key: string; member: RoomMember } | null = null;
 
@@ -460,6 +464,16 @@ export class B2bua {
         body = undefined;
       }
     }
+    if (call.browserA && this.deps.ringback && call.relay) {
+      // A browser that dialled out hears nothing of its own while the callee rings: the engine
+      // plays ringback on its leg, announced with 183 and the leg's answer (early media, RFC 3960).
+      body = call.browserA.answer;
+      if (!call.ringback) {
+        call.ringback = true;
+        await call.relay.play('a', this.deps.ringback).catch((e: unknown) => this.deps.log?.('ringback failed', { err: String(e) }));
+        if (call.state !== CallState.Ringing && call.state !== CallState.Early) return;
+      }
+    }
     if (call.state === CallState.Ringing) call.transition(CallState.Early);
     this.publish(call, 'call.ringing');
     const status = body ? 183 : res.status === 183 ? 180 : res.status;
@@ -522,6 +536,7 @@ export class B2bua {
     call.payloads = { a, b };
     call.originB.adopt(fork.offer!);
     if (call.browserA) {
+      if (call.ringback) await relay.stopPlay('a');
       call.originA.adopt(call.browserA.answer);
       return call.browserA.answer;
     }
@@ -542,6 +557,7 @@ export class B2bua {
       if (!a || p.answerer.codec === 'opaque') throw new SdpError(488, 'the callee answered without G.711');
       call.payloads = { a, b: p.answerer };
       if (!answer.endpoint.hold) await relay.setPeer('b', { address: answer.endpoint.address, rtpPort: answer.endpoint.port, rtcpPort: answer.endpoint.rtcpPort, payload: p.answerer });
+      if (call.ringback) await relay.stopPlay('a');
       call.originA.adopt(call.browserA.answer);
       return call.browserA.answer;
     }

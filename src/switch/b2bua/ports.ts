@@ -33,7 +33,10 @@ export type RelayNotice =
   | { type: 'recording-failed'; error: string }
   | { type: 'leg-state'; side: string; state: string; reason?: string };
 
-export type PlaySource = { kind: 'file'; path: string; loop?: boolean } | { kind: 'silence' };
+export type PlaySource =
+  | { kind: 'file'; path: string; loop?: boolean }
+  | { kind: 'tone'; tone: 'ringback' | 'busy' | 'congestion' | 'callWaiting'; region: 'us' | 'uk' | 'eu' | 'cn' | 'hk' | 'tw' | 'jp'; durationMs?: number }
+  | { kind: 'silence' };
 
 export interface RecordingResult {
   path: string;

@@ -78,7 +78,7 @@ export interface SipServerOptions {
   timers?: { T1?: number; T2?: number };
   ringTimeoutMs?: number;
   /** Media policies of calls: hold music, where recordings go, conference rooms, the call log. */
-  calls?: Pick<B2buaDeps, 'holdMusic' | 'recordingPath' | 'isRoom' | 'onCallEnded' | 'recordingNotice'>;
+  calls?: Pick<B2buaDeps, 'holdMusic' | 'ringback' | 'recordingPath' | 'isRoom' | 'onCallEnded' | 'recordingNotice'>;
 }
 
 const CHALLENGED = new Set(['REGISTER', 'INVITE', 'MESSAGE', 'SUBSCRIBE', 'REFER', 'INFO']);
