@@ -197,6 +197,7 @@ export async function buildSwitch(deps: {
         portMin: config.rtpPortMin,
         portMax: config.rtpPortMax,
         workers: config.mediaWorkers || availableParallelism(),
+        lazyWorkers: true,
         ...(webrtcHost ? { webrtcHost } : {}),
         iceServers: iceServersOf(config).flatMap((s) => (Array.isArray(s.urls) ? s.urls : [s.urls]).map((urls) => ({ urls, ...(s.username ? { username: s.username } : {}), ...(s.credential ? { credential: s.credential } : {}) }))),
         // DTMF and finished prompts are routine; crashes and respawns are not.

@@ -363,6 +363,14 @@ describe('MediaEngine workers', () => {
     expect(await engine.stats()).toEqual({ relays: 2, workers: 2 });
   });
 
+  it('with lazyWorkers, starts one worker and the others with the first call', async () => {
+    const engine = await start({ workers: 2, lazyWorkers: true });
+    expect(await engine.stats()).toEqual({ relays: 0, workers: 1 });
+    const relays = [await engine.createRelay(), await engine.createRelay()];
+    expect(await engine.stats()).toEqual({ relays: 2, workers: 2 });
+    await Promise.all(relays.map((r) => r.close()));
+  });
+
   it('a worker crash rejects pending requests, is reported, and the worker is respawned', async () => {
     const events: MediaEngineEvent[] = [];
     const engine = await start({ onEvent: (e) => events.push(e) }, true);

@@ -27,6 +27,11 @@ export interface MediaEngineOptions {
   iceServers?: { urls: string; username?: string; credential?: string }[];
   /** Told about worker crashes and respawns. Never throws into the engine. */
   onEvent?: (event: MediaEngineEvent) => void;
+  /**
+   * Start one worker, and the others with the first call: an idle server then holds one worker's
+   * memory, and a busy one still gets a worker per core.
+   */
+  lazyWorkers?: boolean;
 }
 
 export type MediaEngineEvent =
@@ -183,7 +188,7 @@ export class MediaEngine {
     if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw bad(`workers must be 1..64, not ${workers}`);
     const engine = new MediaEngine({ ...opts, workers }, internals);
     if (engine.ports.capacity < 2) throw bad('the port range holds no relay (4 ports: two even/odd pairs)');
-    for (let i = 0; i < workers; i++) engine.slots.push(engine.spawn(i));
+    for (let i = 0; i < workers; i++) engine.slots.push(i === 0 || !opts.lazyWorkers ? engine.spawn(i) : engine.placeholder(i));
     try {
       await Promise.all(engine.slots.map((s) => s.ready));
     } catch (e) {
@@ -192,6 +197,14 @@ export class MediaEngine {
     }
     return engine;
   }
+
+  /** A slot whose worker starts with the first call (lazyWorkers). */
+  private placeholder(index: number): Slot {
+    this.pending.add(index);
+    return { index, worker: null, client: null, ready: Promise.resolve(), relays: new Map(), conferences: new Map(), crashes: [], failed: false };
+  }
+
+  private readonly pending = new Set<number>();
 
   private spawn(index: number, previous?: Slot): Slot {
     const slot: Slot = previous ?? { index, worker: null, client: null, ready: Promise.resolve(), relays: new Map(), conferences: new Map(), crashes: [], failed: false };
@@ -316,6 +329,10 @@ export class MediaEngine {
 
   private pickSlot(): Slot {
     if (this.closing) throw new MediaError('MEDIA_ENGINE_CLOSED', 'the media engine is closed');
+    if (this.pending.size) {
+      for (const i of this.pending) this.spawn(i, this.slots[i]);
+      this.pending.clear();
+    }
     const live = this.slots.filter((s) => !s.failed);
     if (!live.length) throw new MediaError('MEDIA_WORKER_FAILED', 'no media worker is running');
     return live[this.rr++ % live.length]!;

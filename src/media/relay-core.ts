@@ -15,7 +15,7 @@ import type { TickTarget } from './graph/scheduler.js';
 import { bindAll, checkPeer } from './graph/sockets.js';
 import type { PeerSpec, PlaySpec, RecordingResult, RelayStats, Side, SideStats } from './protocol.js';
 import { WavRecorder } from './record/index.js';
-import { WebRtcLeg, type IceServer } from './webrtc/index.js';
+import type { IceServer, WebRtcLeg } from './webrtc/index.js';
 import { NoPath, WebRtcPath } from './graph/webrtc-path.js';
 
 /** Where a browser leg binds its ICE socket (two ports of the engine's range, werift wants a range). */
@@ -50,9 +50,21 @@ export function applyPeer(leg: RtpLeg, peer: PeerSpec, family: 4 | 6, ctx: Graph
   else ctx.scheduler.delete(leg);
 }
 
+/**
+ * werift is loaded with the first browser leg of a worker, not at start: it costs some 30 MB per
+ * worker that a server without browser agents never needs. Under tsx (tests, `npm run dev`) the
+ * worker runs as CommonJS, where only `require` reaches TypeScript sources; from dist/ it is ESM.
+ */
+let webrtc: Promise<typeof import('./webrtc/index.js')> | null = null;
+function loadWebRtc(): Promise<typeof import('./webrtc/index.js')> {
+  webrtc ??= typeof require === 'function' ? Promise.resolve(require('./webrtc/index.js') as typeof import('./webrtc/index.js')) : import('./webrtc/index.js');
+  return webrtc;
+}
+
 /** A werift leg whose transport state is reported as `leg-state` notices of `owner`/`key`. */
-export function newWebRtcLeg(owner: string, key: string, bind: WebRtcBind, ctx: GraphContext): Promise<WebRtcLeg> {
+export async function newWebRtcLeg(owner: string, key: string, bind: WebRtcBind, ctx: GraphContext): Promise<WebRtcLeg> {
   const notify = (state: string, reason?: string) => ctx.notify({ type: 'leg-state', owner, side: key, state, ...(reason ? { reason } : {}) });
+  const { WebRtcLeg } = await loadWebRtc();
   return WebRtcLeg.create({
     host: bind.host,
     portRange: bind.ports,
