@@ -421,13 +421,33 @@ export function startMediaEngine(opts: MediaEngineOptions, internals: EngineInte
   return MediaEngine._start(opts, internals);
 }
 
+/** Who listens to a relay's or a conference's notices; one listener's failure is not the others'. */
+class Listeners {
+  readonly #set = new Set<NoticeListener>();
+
+  add(l: NoticeListener): () => void {
+    this.#set.add(l);
+    return () => this.#set.delete(l);
+  }
+
+  notify(n: MediaNotice): void {
+    for (const l of this.#set) {
+      try {
+        l(n);
+      } catch {
+        // a listener's failure is not the engine's
+      }
+    }
+  }
+}
+
 class RelayHandle implements Relay {
   // Private fields (#) so that logging a relay prints its id and addresses, not the worker.
   #closing: Promise<void> | undefined;
   #gone = false;
   readonly #slot: Slot;
   readonly #release: () => void;
-  readonly #listeners = new Set<NoticeListener>();
+  readonly #listeners = new Listeners();
 
   readonly #bind: () => WebRtcBindSpec;
   readonly #webrtcHost: string;
@@ -521,19 +541,12 @@ class RelayHandle implements Relay {
   }
 
   onNotice(listener: NoticeListener): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+    return this.#listeners.add(listener);
   }
 
   /** @internal from the engine */
   notify(n: MediaNotice): void {
-    for (const l of this.#listeners) {
-      try {
-        l(n);
-      } catch {
-        // a listener's failure is not the relay's
-      }
-    }
+    this.#listeners.notify(n);
   }
 
   close(): Promise<void> {
@@ -565,7 +578,7 @@ class ConferenceHandle implements Conference {
   readonly #address: string;
   readonly #ports: PortSource;
   readonly #members = new Map<string, number>();
-  readonly #listeners = new Set<NoticeListener>();
+  readonly #listeners = new Listeners();
 
   constructor(readonly id: string, slot: Slot, address: string, ports: PortSource) {
     this.#slot = slot;
@@ -633,19 +646,12 @@ class ConferenceHandle implements Conference {
   }
 
   onNotice(listener: NoticeListener): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+    return this.#listeners.add(listener);
   }
 
   /** @internal from the engine */
   notify(n: MediaNotice): void {
-    for (const l of this.#listeners) {
-      try {
-        l(n);
-      } catch {
-        // a listener's failure is not the conference's
-      }
-    }
+    this.#listeners.notify(n);
   }
 
   /** The worker died or the engine closed. */

@@ -60,9 +60,9 @@ export type PatchSeatBody = Static<typeof PatchSeatBody>;
 
 export const PasswordOut = Type.Object({ password: Type.String() });
 
-export const CallOut = Type.Object({
+/** What a live call and a logged call both say. */
+const callFields = {
   id: Type.String(),
-  state: Type.String(),
   from: Type.String(),
   to: Type.String(),
   startedAt: Type.String(),
@@ -70,6 +70,11 @@ export const CallOut = Type.Object({
   endedAt: Nullable(Type.String()),
   endReason: Nullable(Type.String()),
   status: Type.Union([Type.Integer(), Type.Null()]),
+};
+
+export const CallOut = Type.Object({
+  ...callFields,
+  state: Type.String(),
   heldBy: Nullable(Type.String()),
   recording: Type.String(),
 });
@@ -107,14 +112,7 @@ const QualityOut = Nullable(
 );
 
 export const CallRecordOut = Type.Object({
-  id: Type.String(),
-  from: Type.String(),
-  to: Type.String(),
-  startedAt: Type.String(),
-  answeredAt: Nullable(Type.String()),
-  endedAt: Nullable(Type.String()),
-  endReason: Nullable(Type.String()),
-  status: Type.Union([Type.Integer(), Type.Null()]),
+  ...callFields,
   quality: Nullable(Type.Object({ a: QualityOut, b: QualityOut })),
   recordings: Type.Array(Type.Object({ path: Type.String(), bytes: Type.Integer(), durationMs: Type.Number(), sha256: Type.String() })),
 });

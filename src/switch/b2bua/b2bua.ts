@@ -223,14 +223,8 @@ export class B2bua {
       if (this.busy(callee.id)) return this.fail(call, 486, 'busy', 'Busy Here', `seat ${number} is in a call`);
       this.track(call, callee.id);
 
-      if (req.body.length === 0) return this.fail(call, 488, 'media-refused', 'Not Acceptable Here', 'an SDP offer is required in the INVITE');
-      let offer: ReturnType<typeof readOffer>;
-      try {
-        offer = readOffer(req.body);
-      } catch (e) {
-        const se = e as SdpError;
-        return this.fail(call, se.status ?? 488, 'media-refused', se.status === 400 ? 'Bad Request' : 'Not Acceptable Here', se.message);
-      }
+      const offer = this.callerOffer(call);
+      if (!offer) return;
       // The caller's side is known from the offer: set it with the allocation (one round trip
       // to the media worker instead of two).
       const browser = isWebRtc(offer.sdp, offer.audio);
@@ -598,16 +592,27 @@ export class B2bua {
 
   // ---- conference rooms ----
 
+  /** The caller's SDP offer, or null after failing the call with 488 (or 400 for bad SDP). */
+  private callerOffer(call: Call): ReturnType<typeof readOffer> | null {
+    const body = call.aTx.request.body;
+    if (body.length === 0) {
+      this.fail(call, 488, 'media-refused', 'Not Acceptable Here', 'an SDP offer is required in the INVITE');
+      return null;
+    }
+    try {
+      return readOffer(body);
+    } catch (e) {
+      const se = e as SdpError;
+      this.fail(call, se.status ?? 488, 'media-refused', se.status === 400 ? 'Bad Request' : 'Not Acceptable Here', se.message);
+      return null;
+    }
+  }
+
   /** A caller dialled a room: Hotline answers, and the caller joins the room's mix. */
   private async joinRoom(call: Call, number: string): Promise<void> {
     const req = call.aTx.request;
-    let offer: ReturnType<typeof readOffer>;
-    try {
-      offer = readOffer(req.body);
-    } catch (e) {
-      const se = e as SdpError;
-      return this.fail(call, se.status ?? 488, 'media-refused', se.status === 400 ? 'Bad Request' : 'Not Acceptable Here', se.message);
-    }
+    const offer = this.callerOffer(call);
+    if (!offer) return;
     const browser = isWebRtc(offer.sdp, offer.audio);
     const payload = chooseG711(offer.sdp, offer.audio, browser);
     if (!payload) return this.fail(call, 488, 'media-refused', 'Not Acceptable Here', 'conference rooms need G.711 (PCMU or PCMA)');

@@ -1,6 +1,7 @@
 import type { Clock } from '../../kit/index.js';
 import type { ClientTransaction, ClientTransactionHandlers, SipMessage, SipRequest } from '../../sip/index.js';
 import type { Flow, LocalIdentity } from '../dialog/dialog.js';
+import type { CallQuality, CallRecordingFile } from './call.js';
 
 /** What the B2BUA needs of the SIP server: our identity on a flow, and ways to send. */
 export interface SipCore {
@@ -38,22 +39,10 @@ export type PlaySource =
   | { kind: 'tone'; tone: 'ringback' | 'busy' | 'congestion' | 'callWaiting'; region: 'us' | 'uk' | 'eu' | 'cn' | 'hk' | 'tw' | 'jp'; durationMs?: number }
   | { kind: 'silence' };
 
-export interface RecordingResult {
-  path: string;
-  bytes: number;
-  durationMs: number;
-  sha256: string;
-}
-
-export interface SideQuality {
-  packetsIn: number;
-  packetsOut: number;
-  lost: number;
-  lossPercent: number;
-  jitterMs: number;
-  rttMs: number | null;
-  mos: number | null;
-}
+/** A finished recording, as the call log keeps it. */
+export type RecordingResult = CallRecordingFile;
+/** Media quality of one side, as the call log keeps it. */
+export type SideQuality = CallQuality;
 
 /** The media relay the call anchors its audio on (src/media). */
 export interface CallRelay {
