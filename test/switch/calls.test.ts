@@ -477,22 +477,29 @@ describe('calls between seats', () => {
 
   it('plays the tenant’s announcement to both parties before recording, and keeps the call in the log with quality', async () => {
     const admin = await t.signIn('admin@demo.test', PASSWORD);
+    const bobCookie = await t.signIn('bob@demo.test', PASSWORD);
     const put = await t.app.http.inject({ method: 'PUT', url: '/api/v1/sip/recording-notice', headers: { cookie: admin }, payload: { language: 'en' } });
     expect(put.statusCode, put.body).toBe(200);
     const bad = await t.app.http.inject({ method: 'PUT', url: '/api/v1/sip/recording-notice', headers: { cookie: admin }, payload: { language: 'fr' } });
     expect(bad.statusCode).toBe(400);
     try {
-      const c = await establish(alice, bob);
+      const c = await establish(alice, carol);
       const toA = sdpAudio(c.ok.body);
       const toB = sdpAudio(c.bInvite.body);
       let seq = 1;
       const talk = setInterval(() => {
         alice.sendRtp(toA, Buffer.alloc(160, 0x11), seq);
-        bob.sendRtp(toB, Buffer.alloc(160, 0x22), seq++);
+        carol.sendRtp(toB, Buffer.alloc(160, 0x22), seq++);
       }, 20);
       try {
         alice.rtpInbox.length = 0;
-        bob.rtpInbox.length = 0;
+        carol.rtpInbox.length = 0;
+        // An agent whose seat is not in the call may not record it.
+        const notYours = await t.app.http.inject({ method: 'POST', url: `/api/v1/calls/${c.callId}/recording`, headers: { cookie: bobCookie }, payload: { action: 'start' } });
+        expect(notYours.statusCode).toBe(403);
+        expect(notYours.json().error.code).toBe('CALL_NOT_YOURS');
+        const badAction = await t.app.http.inject({ method: 'POST', url: `/api/v1/calls/${c.callId}/recording`, headers: { cookie: admin }, payload: { action: 'explode' } });
+        expect(badAction.statusCode).toBe(400);
         const started = await t.app.http.inject({ method: 'POST', url: `/api/v1/calls/${c.callId}/recording`, headers: { cookie: admin }, payload: { action: 'start' } });
         expect(started.statusCode, started.body).toBe(200);
         expect(started.json()).toMatchObject({ recording: 'on' });
@@ -500,14 +507,14 @@ describe('calls between seats', () => {
         const heardOther = (inbox: Buffer[], other: number) => inbox.filter((p) => p.length === 172 && p.subarray(12).every((b) => b === other)).length;
         expect(alice.rtpInbox.length).toBeGreaterThan(100);
         expect(heardOther(alice.rtpInbox, 0x22)).toBeLessThan(alice.rtpInbox.length / 4);
-        expect(heardOther(bob.rtpInbox, 0x11)).toBeLessThan(bob.rtpInbox.length / 4);
+        expect(heardOther(carol.rtpInbox, 0x11)).toBeLessThan(carol.rtpInbox.length / 4);
         await new Promise((r) => setTimeout(r, 1200));
       } finally {
         clearInterval(talk);
       }
       const bye = alice.inDialog(c.aLeg, 'BYE');
       await alice.waitResponse(bye, { final: true });
-      bob.reply(await bob.waitRequest('BYE'), 200);
+      carol.reply(await carol.waitRequest('BYE'), 200);
       let entry: { quality: { a: { packetsIn: number; mos: number } } | null; recordings: { sha256: string; durationMs: number }[] } | undefined;
       await until(async () => {
         const r = await t.app.http.inject({ url: `/api/v1/calls/history/${c.callId}`, headers: { cookie: admin } });

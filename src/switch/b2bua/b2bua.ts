@@ -30,6 +30,8 @@ import { parseInfoDtmf } from './dtmf-info.js';
 /** How long the callee's devices ring before the caller gets 480 (no answer). */
 export const RING_TIMEOUT_MS = 60_000;
 const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO';
+/** Hotline's id of a call, in the INVITEs and answers it sends, for the parties' own API calls. */
+export const CALL_ID_HEADER = 'X-Hotline-Call-Id';
 
 export interface B2buaDeps {
   core: SipCore;
@@ -115,6 +117,8 @@ export class Call {
   readonly aLocalTag: string;
   /** The seats this call keeps busy (caller and callee). */
   readonly seats = new Set<string>();
+  /** The users of those seats. */
+  readonly users = new Set<string>();
   /** What each side negotiated, once answered; anchored (G.711) calls can be held with music and recorded. */
   payloads: { a: NegotiatedPayload; b: NegotiatedPayload } | null = null;
   /** The side that put the call on hold (its party hears nothing, the other hears music). */
@@ -207,6 +211,7 @@ export class B2bua {
     const call = new Call(caller.tenantId, caller, number ?? '', tx, flow, core.clock.now());
     this.calls.add(call);
     this.track(call, caller.id);
+    if (caller.userId) call.users.add(caller.userId);
     this.publish(call, 'call.started');
     tx.handlers = {
       transportError: () => this.end(call, 'unreachable'),
@@ -222,6 +227,7 @@ export class B2bua {
       if (bindings.length === 0) return this.fail(call, 486, 'unregistered', 'Busy Here', `seat ${number} is not registered`);
       if (this.busy(callee.id)) return this.fail(call, 486, 'busy', 'Busy Here', `seat ${number} is in a call`);
       this.track(call, callee.id);
+      if (callee.userId) call.users.add(callee.userId);
 
       const offer = this.callerOffer(call);
       if (!offer) return;
@@ -401,6 +407,8 @@ export class B2bua {
     h.append('CSeq', '1 INVITE');
     h.append('Contact', `<${local.contact}>`);
     h.append('Allow', ALLOW);
+    // Lets the agent's browser phone act on the call through the API (record it).
+    h.append(CALL_ID_HEADER, call.id);
     h.append('Content-Type', 'application/sdp');
     const invite = new SipRequest({ method: 'INVITE', uri: binding.contact, headers: h, body });
     const fork: Fork = {
@@ -474,7 +482,10 @@ export class B2bua {
     try {
       call.aTx.reply(status, {
         toTag: call.aLocalTag,
-        headers: [['Contact', `<${this.deps.core.identity(call.aFlow).contact}>`]],
+        headers: [
+          ['Contact', `<${this.deps.core.identity(call.aFlow).contact}>`],
+          [CALL_ID_HEADER, call.id],
+        ],
         ...(body ? { body, contentType: 'application/sdp' } : {}),
       });
     } catch {
@@ -574,6 +585,7 @@ export class B2bua {
       headers: [
         ['Contact', `<${core.identity(call.aFlow).contact}>`],
         ['Allow', ALLOW],
+        [CALL_ID_HEADER, call.id],
       ],
       body: answerBody,
       contentType: 'application/sdp',
@@ -1144,6 +1156,8 @@ export class B2bua {
       type,
       tenantId: call.tenantId,
       roles: ['owner', 'admin', 'supervisor'],
+      // The agents whose seats are in the call see it live too (their phone shows recording state).
+      userIds: [...call.users],
       at: new Date(this.deps.core.clock.now()).toISOString(),
       data: { call: call.view(), ...extra },
     });

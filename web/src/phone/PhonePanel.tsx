@@ -6,6 +6,7 @@ import { canAskNotifications } from './attention';
 import { CallTimer } from './CallTimer';
 import { canPickSpeaker, useAudioDevices } from './devices';
 import { Dialpad } from './Dialpad';
+import { RecordButton } from './RecordButton';
 import type { CallView } from './phone-controller';
 import { type PhoneContextValue, usePhoneState } from './PhoneProvider';
 import type { RegistrationState } from './types';
@@ -43,6 +44,7 @@ function CallBox({ call, ctx }: { call: CallView; ctx: PhoneContextValue }) {
           <Button icon={call.held ? <PlayCircleOutlined /> : <PauseOutlined />} disabled={!active} onClick={() => c.toggleHold()} data-testid="phone-hold">
             {call.held ? t('webPhone.resume') : t('webPhone.hold')}
           </Button>
+          <RecordButton serverId={call.serverId} disabled={!active} />
           <Button danger type="primary" onClick={() => c.hangup()} data-testid="phone-hangup">
             {t('webPhone.hangup')}
           </Button>

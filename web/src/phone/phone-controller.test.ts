@@ -10,6 +10,7 @@ const WEBRTC =
 class FakeCall implements ClientCall {
   readonly id: string;
   readonly log: string[] = [];
+  serverId: string | null = "call-1";
   private readonly listeners = new Set<(e: CallEvent) => void>();
   constructor(
     readonly direction: 'incoming' | 'outgoing',

@@ -21,6 +21,8 @@ export interface CallView {
   endedAt: number | null;
   /** Why it ended (JsSIP cause names, e.g. "Canceled", "Busy"). */
   cause: string | null;
+  /** Hotline's id of the call, for the calls API (null until the server said it). */
+  serverId: string | null;
 }
 
 /**
@@ -185,7 +187,7 @@ export class PhoneController {
     this.offCall = call.on((e) => this.onCallEvent(call, e));
     this.set({
       notice: null,
-      call: { id: call.id, direction: call.direction, remote: call.remote, status, muted: false, held: false, startedAt: this.now(), answeredAt: null, endedAt: null, cause: null },
+      call: { id: call.id, direction: call.direction, remote: call.remote, status, muted: false, held: false, startedAt: this.now(), answeredAt: null, endedAt: null, cause: null, serverId: call.serverId },
     });
   }
 
@@ -193,11 +195,11 @@ export class PhoneController {
     if (call !== this.current) return;
     switch (e.type) {
       case 'progress':
-        if (this.state.call?.status === 'calling') this.patchCall({ status: 'early' });
+        if (this.state.call?.status === 'calling') this.patchCall({ status: 'early', serverId: call.serverId });
         return;
       case 'accepted':
         this.deps.alerts.stop();
-        this.patchCall({ status: 'active', answeredAt: this.now() });
+        this.patchCall({ status: 'active', answeredAt: this.now(), serverId: call.serverId });
         return;
       case 'hold':
         this.patchCall({ held: e.held });

@@ -48,17 +48,32 @@ class JsSipCall implements ClientCall {
     private readonly session: RTCSession,
     readonly offer: string | null,
     private readonly config: SipClientConfig,
+    serverId: string | null = null,
   ) {
+    this.serverId = serverId;
     this.id = session.id;
     this.direction = session.direction === 'incoming' ? 'incoming' : 'outgoing';
     this.remote = remoteParty(session);
     session.on('peerconnection', (e) => this.hear(e.peerconnection));
-    session.on('progress', () => this.emit({ type: 'progress' }));
-    session.on('accepted', () => this.emit({ type: 'accepted' }));
+    session.on('progress', (e: { response?: { getHeader(name: string): string | undefined } }) => {
+      this.noteServerId(e.response);
+      this.emit({ type: 'progress' });
+    });
+    session.on('accepted', (e: { response?: { getHeader(name: string): string | undefined } }) => {
+      this.noteServerId(e.response);
+      this.emit({ type: 'accepted' });
+    });
     session.on('hold', () => this.emit({ type: 'hold', held: true }));
     session.on('unhold', () => this.emit({ type: 'hold', held: false }));
     session.on('ended', (e) => this.end({ type: 'ended', cause: String(e.cause) }));
     session.on('failed', (e) => this.end({ type: 'failed', cause: String(e.cause) }));
+  }
+
+  serverId: string | null = null;
+
+  private noteServerId(msg: { getHeader(name: string): string | undefined } | undefined): void {
+    const id = msg?.getHeader?.('X-Hotline-Call-Id');
+    if (id) this.serverId = id;
   }
 
   /** Attach the far end's audio to the element (the connection exists from answer/dial on). */
@@ -162,7 +177,7 @@ export class JsSipClient implements PhoneClient {
     ua.on('newRTCSession', (e: RTCSessionEvent) => {
       if (e.originator !== 'remote') return;
       const body = e.request.body;
-      events.incoming(new JsSipCall(e.session, typeof body === 'string' && body ? body : null, this.config));
+      events.incoming(new JsSipCall(e.session, typeof body === 'string' && body ? body : null, this.config, e.request.getHeader('X-Hotline-Call-Id') ?? null));
     });
     ua.start();
   }

@@ -35,6 +35,8 @@ export interface ClientCall {
   readonly remote: CallParty;
   /** The SDP offer of an incoming INVITE (null for a late offer or an outgoing call). */
   readonly offer: string | null;
+  /** Hotline's id of the call (X-Hotline-Call-Id), once the server said it: for the calls API. */
+  readonly serverId: string | null;
   answer(media: MediaOptions): void;
   /** Refuse an incoming call that is still ringing (486 Busy Here by default). */
   reject(status?: number): void;
