@@ -27,7 +27,7 @@
  * figures: under tsx the worker runs CommonJS made from the ESM source, where every read of an
  * imported constant (FRAME_SAMPLES in the per-sample loops) is a getter call.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { cpus, setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,6 +51,7 @@ const { values } = parseArgs({
     'ref-threads': { type: 'string', default: '1' },
     'idle-wait': { type: 'string', default: '15' },
     priority: { type: 'string', default: '0' },
+    pin: { type: 'boolean', default: false },
     dist: { type: 'boolean', default: false },
     'dist-dir': { type: 'string', default: '' },
   },
@@ -125,6 +126,12 @@ const priority = Number(values.priority);
 function renice(pid: number | undefined): void {
   if (!priority || !pid) return;
   for (const t of readdirSync(`/proc/${pid}/task`)) setPriority(Number(t), priority);
+}
+// `--pin`: the server (all its threads) on CPU 0, the generator and the probe on CPU 1, so a
+// generator burst cannot take the server's core (what a far end on another machine gives).
+function pin(pid: number | undefined, cpu: number): void {
+  if (!values.pin || !pid) return;
+  spawnSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' });
 }
 function next<T>(type: string): Promise<T> {
   return new Promise<T>((resolve) => {
@@ -223,6 +230,9 @@ async function hotline(kind: 'relay' | 'record' | 'conference'): Promise<Row> {
   renice(process.pid);
   renice(gen.pid);
   renice(probe.pid);
+  pin(process.pid, 0);
+  pin(gen.pid, 1);
+  pin(probe.pid, 1);
   await sleepMs(200);
   const m0 = mem();
   const relays: Relay[] = [];
@@ -375,6 +385,8 @@ async function reference(): Promise<Row> {
   const rtpe = await RtpEngine.start({ ngPort: 22230, portMin: 16000, portMax: 19999, threads: Number(values['ref-threads']) });
   renice(rtpe.proc.pid);
   renice(gen.pid);
+  pin(rtpe.proc.pid, 0);
+  pin(gen.pid, 1);
   try {
     const { ports } = await bindLegs(calls * 2);
     await sleepMs(200);

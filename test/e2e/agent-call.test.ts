@@ -111,7 +111,7 @@ describe.runIf(runnable)('an agent answers a phone call in the browser', () => {
     writeToneWav(music, { frequencyHz: 600, durationMs: 10_000, sampleRate: 16_000, amplitude: 0.4 });
     t = await createTestApp(
       'sqlite',
-      { demoPassword: PASSWORD, sipHost: '127.0.0.1', sipPort: 0, rtpPortMin: 46000, rtpPortMax: 46199, holdMusic: music, sipRateLimit: 0, dataDir: dir, toneRegion: 'jp' },
+      { demoPassword: PASSWORD, sipHost: '127.0.0.1', sipPort: 0, rtpPortMin: 41000, rtpPortMax: 41199, holdMusic: music, sipRateLimit: 0, dataDir: dir, toneRegion: 'jp' },
       { webRoot: WEB },
     );
     await seedDemo(t.app);
