@@ -156,6 +156,8 @@ export class RtpLeg extends GraphNode {
       else if (partner) this.rtp.stats.unsent++;
       return;
     }
+    // A tick that fell due while packets were queued runs before this one is handled.
+    this.scheduler?.poll();
     // RTCP multiplexed on the RTP port (RFC 5761 §4): told apart by its packet type.
     if (isRtcpPacketType(msg[1]!)) return this.onRtcp(msg, now);
     const h = this.hdr;
@@ -419,7 +421,7 @@ export class RtpLeg extends GraphNode {
   }
 
   /** Set by the owner that registered this leg with a scheduler, so closing unregisters it. */
-  scheduler: { delete(t: RtpLeg): void } | null = null;
+  scheduler: { delete(t: RtpLeg): void; poll(): void } | null = null;
 
   protected override detach(): void {
     this.scheduler?.delete(this);
