@@ -54,7 +54,11 @@ describe('SIP over WebSocket at /sip', () => {
     const seat = seats.find((s) => s.number === '1001')!;
     expect(seat.status).toBe('registered');
     expect(seat.registrations.map((r) => r.transport)).toContain('ws');
+    // Nothing can reach a browser whose WebSocket closed: its binding goes at once, not at expiry.
     ws.close();
+    const status = async () => (await t.app.phone.seats.list(tenant!.id)).find((s) => s.number === '1001')!.status;
+    for (let i = 0; i < 100 && (await status()) !== 'unregistered'; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(await status()).toBe('unregistered');
   });
 
   it('closes a socket that did not ask for the sip subprotocol', async () => {

@@ -74,6 +74,8 @@ export interface SipTransportsOptions {
   allow?: (address: string) => boolean;
   /** Outbound TLS connections (requests sent to a `tls` target). */
   tlsClient?: SipTlsClientOptions;
+  /** A WebSocket connection closed: nothing can reach its peer again (RFC 7118 §5; no reverse connect). */
+  onWebSocketClosed?: (connectionId: string) => void;
 }
 
 export interface ListenTlsOptions {
@@ -457,6 +459,11 @@ export class SipTransports {
     ws.on('close', () => {
       clearTimeout(idle);
       this.forget(conn);
+      try {
+        this.opts.onWebSocketClosed?.(conn.id);
+      } catch (e) {
+        this.report(e, conn.id);
+      }
     });
   }
 

@@ -86,6 +86,20 @@ export class Location {
     return this.enqueue(save, remove);
   }
 
+  /**
+   * A connection closed that cannot be opened again from our side (a browser's WebSocket): the
+   * bindings registered over it reach nobody, so they go now rather than at expiry, and the seat's
+   * status follows at once.
+   */
+  async dropConnection(connectionId: string): Promise<void> {
+    const changes: Promise<void>[] = [];
+    for (const [seatId, m] of [...this.bySeat]) {
+      const gone = [...m.values()].filter((b) => b.connectionId === connectionId);
+      if (gone.length) changes.push(this.change(gone[0]!.tenantId, seatId, [], gone.map((b) => b.id)));
+    }
+    await Promise.all(changes);
+  }
+
   async dropSeat(tenantId: string, seatId: string): Promise<void> {
     const m = this.bySeat.get(seatId);
     if (!m?.size) return;

@@ -106,6 +106,7 @@ export class SipServer {
     this.transports = new SipTransports({
       onMessage: (msg, source, reliable) => this.onMessage(msg, source, reliable),
       onError: (err, context) => opts.log?.('warn', 'sip transport error', { context, err: String(err) }),
+      onWebSocketClosed: (connectionId) => void opts.location.dropConnection(connectionId).catch((e: unknown) => opts.log?.('warn', 'bindings of a closed WebSocket not dropped', { err: String(e) })),
       allow: (address) => opts.guard.allow(address),
       ...(opts.maxConnections !== undefined ? { maxConnections: opts.maxConnections } : {}),
     });
